@@ -1,0 +1,266 @@
+import { warnOnce } from './warn.ts';
+
+// Every variable read here is listed in the README's configuration table; keep them in step.
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+export type TracesExporterName = 'otlp' | 'console' | 'none';
+export type MetricsExporterName = 'otlp' | 'console' | 'prometheus' | 'none';
+export type LogsExporterName = 'otlp' | 'console' | 'none';
+export type Signal = 'traces' | 'metrics' | 'logs';
+
+export interface SignalExportConfig {
+  url: string;
+  protocol: OtlpProtocol;
+  headers: Record<string, string>;
+  timeoutMillis: number;
+}
+
+export interface FaultlineConfig {
+  disabled: boolean;
+  serviceName: string;
+  resourceAttributes: Record<string, string>;
+  resourceDetectors: string[];
+  tracesExporter: TracesExporterName[];
+  metricsExporter: MetricsExporterName[];
+  logsExporter: LogsExporterName[];
+  otlp: Record<Signal, SignalExportConfig>;
+  sampler: { name: string; ratio: number };
+  propagators: string[];
+  spanQueue: { maxQueueSize: number; maxBatchSize: number; delayMillis: number };
+  logQueue: { maxQueueSize: number; maxBatchSize: number; delayMillis: number };
+  metricIntervalMillis: number;
+  metricTimeoutMillis: number;
+  prometheus: { host: string; port: number };
+  enabledInstrumentations: string[];
+  disabledInstrumentations: string[];
+  attributeValueLengthLimit: number;
+  shutdownTimeoutMs: number;
+  maxStackFrames: number;
+  maxErrorTypes: number;
+  maxCauseDepth: number;
+  maxExceptionEvents: number;
+  redactPatterns: RegExp[];
+  redactDefaults: boolean;
+  logLevel: string;
+  logPretty: boolean;
+  logBufferLines: number;
+  handleProcessEvents: boolean;
+}
+
+/** Options accepted by `start()`: any field overrides what the environment says. */
+export type StartOptions = Partial<FaultlineConfig>;
+
+type Env = Record<string, string | undefined>;
+
+const DEFAULT_ENDPOINT = 'http://localhost:4318';
+const SIGNAL_PATHS: Record<Signal, string> = { traces: 'v1/traces', metrics: 'v1/metrics', logs: 'v1/logs' };
+
+export const DEFAULT_INSTRUMENTATIONS = ['http', 'undici', 'pg'] as const;
+export const KNOWN_INSTRUMENTATIONS = ['http', 'undici', 'pg'] as const;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function bad(name: string, value: string, expected: string, fallback: unknown): void {
+  warnOnce(`config:${name}`, `ignoring ${name}=${JSON.stringify(value.slice(0, 80))}: expected ${expected}; using ${String(fallback)}`);
+}
+
+function integer(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    bad(name, value, `an integer from ${min} to ${max}`, fallback);
+    return fallback;
+  }
+  return parsed;
+}
+
+function ratio(env: Env, name: string, fallback: number): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1) {
+    bad(name, value, 'a number from 0 to 1', fallback);
+    return fallback;
+  }
+  return parsed;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const value = text(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  bad(name, value, 'true or false', fallback);
+  return fallback;
+}
+
+function list(env: Env, name: string): string[] | undefined {
+  const value = text(env, name);
+  if (value === undefined) return undefined;
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function choices<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T[]): T[] {
+  const items = list(env, name);
+  if (items === undefined) return fallback;
+  const chosen: T[] = [];
+  for (const item of items) {
+    if ((allowed as readonly string[]).includes(item)) chosen.push(item as T);
+    else bad(name, item, `one of ${allowed.join(', ')}`, `the other values (${fallback.join(',')} if none)`);
+  }
+  return chosen.length > 0 || items.length === 0 ? chosen : fallback;
+}
+
+/** W3C Baggage-style `key=value,key2=value2`, percent-decoded; malformed pairs are skipped with a warning. */
+export function parseKeyValueList(env: Env, name: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  const value = text(env, name);
+  if (value === undefined) return result;
+  for (const pair of value.split(',')) {
+    if (pair.trim() === '') continue;
+    const eq = pair.indexOf('=');
+    const key = eq > 0 ? pair.slice(0, eq).trim() : '';
+    if (key === '') {
+      bad(name, pair, 'key=value pairs separated by commas', 'the other pairs');
+      continue;
+    }
+    let decoded = pair.slice(eq + 1).trim();
+    try {
+      decoded = decodeURIComponent(decoded);
+    } catch {
+      bad(name, pair, 'percent-encoded values', 'the raw value');
+    }
+    result[key] = decoded;
+  }
+  return result;
+}
+
+function protocol(env: Env, name: string, fallback: OtlpProtocol): OtlpProtocol {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  if (value === 'http/protobuf' || value === 'http/json') return value;
+  bad(name, value, value === 'grpc' ? 'http/protobuf or http/json (faultline exports over HTTP only)' : 'http/protobuf or http/json', fallback);
+  return fallback;
+}
+
+function validUrl(name: string, value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.href;
+  } catch {
+    // reported below
+  }
+  bad(name, value, 'an http(s) URL', 'the default endpoint');
+  return undefined;
+}
+
+function signalExport(env: Env, signal: Signal): SignalExportConfig {
+  const upper = signal.toUpperCase();
+  const baseProtocol = protocol(env, 'OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf');
+  const signalUrlVar = `OTEL_EXPORTER_OTLP_${upper}_ENDPOINT`;
+  const signalUrl = text(env, signalUrlVar);
+  let url: string | undefined = signalUrl === undefined ? undefined : validUrl(signalUrlVar, signalUrl);
+  if (url === undefined) {
+    const base = text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+    const baseUrl = (base === undefined ? undefined : validUrl('OTEL_EXPORTER_OTLP_ENDPOINT', base)) ?? DEFAULT_ENDPOINT;
+    url = `${baseUrl.replace(/\/+$/, '')}/${SIGNAL_PATHS[signal]}`;
+  }
+  return {
+    url,
+    protocol: protocol(env, `OTEL_EXPORTER_OTLP_${upper}_PROTOCOL`, baseProtocol),
+    headers: { ...parseKeyValueList(env, 'OTEL_EXPORTER_OTLP_HEADERS'), ...parseKeyValueList(env, `OTEL_EXPORTER_OTLP_${upper}_HEADERS`) },
+    timeoutMillis: integer(env, `OTEL_EXPORTER_OTLP_${upper}_TIMEOUT`, integer(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10000, 1), 1),
+  };
+}
+
+function redactPatterns(env: Env): RegExp[] {
+  const value = text(env, 'FAULTLINE_REDACT_PATTERNS');
+  if (value === undefined) return [];
+  let sources: unknown;
+  try {
+    sources = JSON.parse(value);
+  } catch {
+    sources = undefined;
+  }
+  if (!Array.isArray(sources)) {
+    bad('FAULTLINE_REDACT_PATTERNS', value, 'a JSON array of regular-expression sources', 'the built-in patterns only');
+    return [];
+  }
+  const patterns: RegExp[] = [];
+  for (const source of sources) {
+    try {
+      if (typeof source !== 'string') throw new TypeError('not a string');
+      patterns.push(new RegExp(source, 'g'));
+    } catch {
+      bad('FAULTLINE_REDACT_PATTERNS', String(source), 'a valid regular expression', 'the other patterns');
+    }
+  }
+  return patterns;
+}
+
+function serviceName(env: Env, resourceAttributes: Record<string, string>): string {
+  const explicit = text(env, 'OTEL_SERVICE_NAME') ?? resourceAttributes['service.name'];
+  if (explicit !== undefined) return explicit;
+  const script = process.argv[1];
+  const base = script?.split(/[\\/]/).pop()?.replace(/\.[cm]?[jt]s$/, '');
+  return base !== undefined && base !== '' ? `unknown_service:${base}` : 'unknown_service:node';
+}
+
+export function loadConfig(env: Env = process.env, overrides: StartOptions = {}): FaultlineConfig {
+  const resourceAttributes = parseKeyValueList(env, 'OTEL_RESOURCE_ATTRIBUTES');
+  const config: FaultlineConfig = {
+    disabled: bool(env, 'OTEL_SDK_DISABLED', false) || bool(env, 'FAULTLINE_DISABLED', false),
+    serviceName: serviceName(env, resourceAttributes),
+    resourceAttributes,
+    resourceDetectors: choices(env, 'OTEL_NODE_RESOURCE_DETECTORS', ['env', 'host', 'process', 'os', 'all', 'none'] as const, ['env', 'host', 'process']),
+    tracesExporter: choices(env, 'OTEL_TRACES_EXPORTER', ['otlp', 'console', 'none'] as const, ['otlp']),
+    metricsExporter: choices(env, 'OTEL_METRICS_EXPORTER', ['otlp', 'console', 'prometheus', 'none'] as const, ['otlp']),
+    logsExporter: choices(env, 'OTEL_LOGS_EXPORTER', ['otlp', 'console', 'none'] as const, ['otlp']),
+    otlp: { traces: signalExport(env, 'traces'), metrics: signalExport(env, 'metrics'), logs: signalExport(env, 'logs') },
+    sampler: {
+      name: choices(env, 'OTEL_TRACES_SAMPLER', ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const, ['parentbased_always_on'])[0] ?? 'parentbased_always_on',
+      ratio: ratio(env, 'OTEL_TRACES_SAMPLER_ARG', 1),
+    },
+    propagators: choices(env, 'OTEL_PROPAGATORS', ['tracecontext', 'baggage', 'none'] as const, ['tracecontext', 'baggage']),
+    spanQueue: {
+      maxQueueSize: integer(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1),
+      maxBatchSize: integer(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1),
+      delayMillis: integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 1000, 0),
+    },
+    logQueue: {
+      maxQueueSize: integer(env, 'OTEL_BLRP_MAX_QUEUE_SIZE', 2048, 1),
+      maxBatchSize: integer(env, 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', 512, 1),
+      delayMillis: integer(env, 'OTEL_BLRP_SCHEDULE_DELAY', 1000, 0),
+    },
+    metricIntervalMillis: integer(env, 'OTEL_METRIC_EXPORT_INTERVAL', 60000, 1),
+    metricTimeoutMillis: integer(env, 'OTEL_METRIC_EXPORT_TIMEOUT', 30000, 1),
+    prometheus: {
+      host: text(env, 'OTEL_EXPORTER_PROMETHEUS_HOST') ?? '0.0.0.0',
+      port: integer(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', 9464, 0, 65535),
+    },
+    enabledInstrumentations: choices(env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', KNOWN_INSTRUMENTATIONS, [...DEFAULT_INSTRUMENTATIONS]),
+    disabledInstrumentations: choices(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', KNOWN_INSTRUMENTATIONS, []),
+    attributeValueLengthLimit: integer(env, 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', 8192, 32),
+    shutdownTimeoutMs: integer(env, 'FAULTLINE_SHUTDOWN_TIMEOUT_MS', 2000, 1, 600000),
+    maxStackFrames: integer(env, 'FAULTLINE_MAX_STACK_FRAMES', 30, 1, 1000),
+    maxErrorTypes: integer(env, 'FAULTLINE_MAX_ERROR_TYPES', 100, 1, 10000),
+    maxCauseDepth: integer(env, 'FAULTLINE_MAX_CAUSE_DEPTH', 8, 1, 100),
+    maxExceptionEvents: integer(env, 'FAULTLINE_MAX_EXCEPTION_EVENTS', 32, 1, 1000),
+    redactPatterns: redactPatterns(env),
+    redactDefaults: bool(env, 'FAULTLINE_REDACT_DEFAULTS', true),
+    logLevel: text(env, 'FAULTLINE_LOG_LEVEL') ?? 'info',
+    logPretty: bool(env, 'FAULTLINE_LOG_PRETTY', false),
+    logBufferLines: integer(env, 'FAULTLINE_LOG_BUFFER_LINES', 50000, 100),
+    handleProcessEvents: bool(env, 'FAULTLINE_HANDLE_PROCESS_EVENTS', true),
+  };
+  return { ...config, ...overrides };
+}
