@@ -1,0 +1,19 @@
+// The `faultline/receiver` entry: a local OTLP/HTTP receiver for tests, demos and local debugging.
+export { startReceiver } from './receiver.ts';
+export type { OtlpReceiver, ReceiverOptions, WaitForOptions } from './receiver.ts';
+export { formatLogLine, formatMetricBatchLine, formatSpanLine } from './format.ts';
+export type { Signal } from '../config.ts';
+export type {
+  MetricType,
+  ReceivedAttributes,
+  ReceivedLogRecord,
+  ReceivedMetricPoint,
+  ReceivedRequest,
+  ReceivedScope,
+  ReceivedSpan,
+  ReceivedSpanEvent,
+  ReceivedSpanLink,
+  ReceivedValue,
+  ReceiverMode,
+  Temporality,
+} from './types.ts';
