@@ -55,8 +55,8 @@ type Env = Record<string, string | undefined>;
 const DEFAULT_ENDPOINT = 'http://localhost:4318';
 const SIGNAL_PATHS: Record<Signal, string> = { traces: 'v1/traces', metrics: 'v1/metrics', logs: 'v1/logs' };
 
+/** HTTP server/client and fetch spans come from diagnostics_channel; pg is patched only when the app uses pg. */
 export const DEFAULT_INSTRUMENTATIONS = ['http', 'undici', 'pg'] as const;
-export const KNOWN_INSTRUMENTATIONS = ['http', 'undici', 'pg'] as const;
 
 function text(env: Env, name: string): string | undefined {
   const value = env[name];
@@ -182,6 +182,19 @@ function signalExport(env: Env, signal: Signal): SignalExportConfig {
   };
 }
 
+/** Instrumentation names as the OTel distros spell them (`http`, `pg`, `ioredis`, …), without the package prefix. */
+function instrumentationNames(env: Env, name: string): string[] | undefined {
+  const items = list(env, name);
+  if (items === undefined) return undefined;
+  return items
+    .map((item) => item.replace(/^@opentelemetry\/instrumentation-/, ''))
+    .filter((item) => {
+      if (/^[a-z0-9][a-z0-9._-]*$/.test(item)) return true;
+      bad(name, item, 'instrumentation names such as http, undici, pg, ioredis', 'the other names');
+      return false;
+    });
+}
+
 function redactPatterns(env: Env): RegExp[] {
   const value = text(env, 'FAULTLINE_REDACT_PATTERNS');
   if (value === undefined) return [];
@@ -247,8 +260,8 @@ export function loadConfig(env: Env = process.env, overrides: StartOptions = {})
       host: text(env, 'OTEL_EXPORTER_PROMETHEUS_HOST') ?? '0.0.0.0',
       port: integer(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', 9464, 0, 65535),
     },
-    enabledInstrumentations: choices(env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', KNOWN_INSTRUMENTATIONS, [...DEFAULT_INSTRUMENTATIONS]),
-    disabledInstrumentations: choices(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', KNOWN_INSTRUMENTATIONS, []),
+    enabledInstrumentations: instrumentationNames(env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS') ?? [...DEFAULT_INSTRUMENTATIONS],
+    disabledInstrumentations: instrumentationNames(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [],
     attributeValueLengthLimit: integer(env, 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', 8192, 32),
     shutdownTimeoutMs: integer(env, 'FAULTLINE_SHUTDOWN_TIMEOUT_MS', 2000, 1, 600000),
     maxStackFrames: integer(env, 'FAULTLINE_MAX_STACK_FRAMES', 30, 1, 1000),

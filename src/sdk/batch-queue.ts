@@ -1,0 +1,114 @@
+import { context } from '@opentelemetry/api';
+import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
+import { recordDrop, type DroppedSignal } from './drops.ts';
+
+export interface BatchQueueOptions {
+  signal: DroppedSignal;
+  maxQueueSize: number;
+  maxBatchSize: number;
+  delayMillis: number;
+}
+
+export type ExportFunction<T> = (items: T[], done: (result: ExportResult) => void) => void;
+
+/**
+ * A bounded queue that exports in batches, one export at a time.
+ *
+ * We keep our own instead of the SDK's BatchSpanProcessor/BatchLogRecordProcessor because those
+ * report a full queue only through `diag` and give no way to count failed exports; here every item
+ * that will never be delivered is counted (`drops.ts`), and memory is bounded by the queue plus one
+ * batch in flight, even when the collector is down.
+ */
+export class BatchQueue<T> {
+  private queue: T[] = [];
+  private inFlight: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly options: BatchQueueOptions;
+  private readonly exportBatch: ExportFunction<T>;
+
+  constructor(options: BatchQueueOptions, exportBatch: ExportFunction<T>) {
+    this.options = { ...options, maxBatchSize: Math.min(options.maxBatchSize, options.maxQueueSize) };
+    this.exportBatch = exportBatch;
+  }
+
+  get size(): number {
+    return this.queue.length;
+  }
+
+  push(item: T): void {
+    if (this.closed) {
+      recordDrop(this.options.signal, 'shutdown', 1);
+      return;
+    }
+    if (this.queue.length >= this.options.maxQueueSize) {
+      recordDrop(this.options.signal, 'queue_full', 1, `queue of ${this.options.maxQueueSize}`);
+      return;
+    }
+    this.queue.push(item);
+    if (this.queue.length >= this.options.maxBatchSize) this.kick();
+    else this.schedule();
+  }
+
+  /** Exports everything queued now; resolves when the last batch has been answered or failed. */
+  async flush(): Promise<void> {
+    this.clearTimer();
+    while (this.queue.length > 0 || this.inFlight !== undefined) {
+      if (this.inFlight !== undefined) await this.inFlight;
+      else this.startExport();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined || this.inFlight !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.kick();
+    }, this.options.delayMillis);
+    // A batch timer must not keep a finished app alive; the lifecycle flushes before exit.
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private kick(): void {
+    this.clearTimer();
+    if (this.inFlight === undefined && this.queue.length > 0) this.startExport();
+  }
+
+  private startExport(): void {
+    const batch = this.queue.length <= this.options.maxBatchSize ? this.queue : this.queue.slice(0, this.options.maxBatchSize);
+    this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
+    this.inFlight = new Promise<void>((resolve) => {
+      let settled = false;
+      const done = (result: ExportResult): void => {
+        if (settled) return;
+        settled = true;
+        if (result.code !== ExportResultCode.SUCCESS) {
+          recordDrop(this.options.signal, 'export_failed', batch.length, result.error?.message);
+        }
+        resolve();
+      };
+      try {
+        // Exporting must not produce spans of its own (the HTTP client hooks would trace the export).
+        context.with(suppressTracing(context.active()), () => {
+          this.exportBatch(batch, done);
+        });
+      } catch (error) {
+        done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    }).then(() => {
+      this.inFlight = undefined;
+      if (this.queue.length >= this.options.maxBatchSize) this.kick();
+      else if (this.queue.length > 0) this.schedule();
+    });
+  }
+}

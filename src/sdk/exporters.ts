@@ -1,0 +1,104 @@
+import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { ExportResultCode } from '@opentelemetry/core';
+import { ConsoleLogRecordExporter, type LogRecordExporter, type LogRecordProcessor, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import {
+  AggregationTemporality,
+  ConsoleMetricExporter,
+  type IMetricReader,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import { ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { FaultlineConfig, SignalExportConfig } from '../config.ts';
+import { warnOnce } from '../warn.ts';
+import { recordDrop } from './drops.ts';
+import { QueuedLogRecordProcessor } from './log-processor.ts';
+import { QueuedSpanProcessor } from './span-processor.ts';
+
+function otlpOptions(signal: SignalExportConfig): { url: string; headers: Record<string, string>; timeoutMillis: number } {
+  return { url: signal.url, headers: signal.headers, timeoutMillis: signal.timeoutMillis };
+}
+
+export function createSpanProcessors(config: FaultlineConfig): SpanProcessor[] {
+  const processors: SpanProcessor[] = [];
+  for (const name of new Set(config.tracesExporter)) {
+    if (name === 'otlp') {
+      const options = otlpOptions(config.otlp.traces);
+      const exporter = config.otlp.traces.protocol === 'http/json' ? new JsonTraceExporter(options) : new ProtoTraceExporter(options);
+      processors.push(new QueuedSpanProcessor(exporter, config.spanQueue));
+    } else if (name === 'console') {
+      processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
+    }
+  }
+  return processors;
+}
+
+export function createLogProcessors(config: FaultlineConfig): LogRecordProcessor[] {
+  const processors: LogRecordProcessor[] = [];
+  for (const name of new Set(config.logsExporter)) {
+    if (name === 'otlp') {
+      const options = otlpOptions(config.otlp.logs);
+      const exporter: LogRecordExporter = config.otlp.logs.protocol === 'http/json' ? new JsonLogExporter(options) : new ProtoLogExporter(options);
+      processors.push(new QueuedLogRecordProcessor(exporter, config.logQueue));
+    } else if (name === 'console') {
+      processors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
+    }
+  }
+  return processors;
+}
+
+function countDataPoints(metrics: ResourceMetrics): number {
+  let points = 0;
+  for (const scope of metrics.scopeMetrics) for (const metric of scope.metrics) points += metric.dataPoints.length;
+  return points;
+}
+
+/** Counts the data points of failed metric exports as drops; cumulative series recover on the next export. */
+function countingFailures(exporter: PushMetricExporter): PushMetricExporter {
+  return {
+    export(metrics, done) {
+      exporter.export(metrics, (result) => {
+        if (result.code !== ExportResultCode.SUCCESS) recordDrop('metrics', 'export_failed', countDataPoints(metrics), result.error?.message);
+        done(result);
+      });
+    },
+    forceFlush: () => exporter.forceFlush(),
+    shutdown: () => exporter.shutdown(),
+    selectAggregationTemporality: exporter.selectAggregationTemporality?.bind(exporter),
+    selectAggregation: exporter.selectAggregation?.bind(exporter),
+  };
+}
+
+export function createMetricReaders(config: FaultlineConfig): IMetricReader[] {
+  const readers: IMetricReader[] = [];
+  const periodic = (exporter: PushMetricExporter): PeriodicExportingMetricReader =>
+    new PeriodicExportingMetricReader({
+      exporter: countingFailures(exporter),
+      exportIntervalMillis: config.metricIntervalMillis,
+      exportTimeoutMillis: Math.min(config.metricTimeoutMillis, config.metricIntervalMillis),
+    });
+  for (const name of new Set(config.metricsExporter)) {
+    if (name === 'otlp') {
+      // Prometheus rejects delta temporality by default, and cumulative survives a lost export.
+      const options = { ...otlpOptions(config.otlp.metrics), temporalityPreference: AggregationTemporality.CUMULATIVE };
+      readers.push(periodic(config.otlp.metrics.protocol === 'http/json' ? new JsonMetricExporter(options) : new ProtoMetricExporter(options)));
+    } else if (name === 'console') {
+      readers.push(periodic(new ConsoleMetricExporter()));
+    } else if (name === 'prometheus') {
+      const { host, port } = config.prometheus;
+      readers.push(
+        new PrometheusExporter({ host, port }, (error) => {
+          if (error !== undefined) warnOnce('prometheus-listen', `Prometheus exporter could not listen on ${host}:${port}: ${String(error)}`);
+        }),
+      );
+    }
+  }
+  return readers;
+}

@@ -1,0 +1,207 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+  ATTR_URL_PATH,
+  ATTR_URL_QUERY,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+} from '@opentelemetry/semantic-conventions';
+import type { EnterableContextManager } from './context-manager.ts';
+import { markSpanFailed } from './span-failure.ts';
+
+/**
+ * HTTP server and client spans from Node's `diagnostics_channel` events instead of patching `http`.
+ *
+ * Patching instrumentation (instrumentation-http) cost most of the throughput the peers lost in our
+ * measurements; these events are published by Node itself, need no loader hooks, and work the same
+ * for ESM and CommonJS apps.
+ */
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+
+function normaliseMethod(method: string | undefined): string {
+  const upper = (method ?? 'GET').toUpperCase();
+  return KNOWN_METHODS.has(upper) ? upper : '_OTHER';
+}
+
+const headerGetter = {
+  keys: (carrier: IncomingMessage['headers']) => Object.keys(carrier),
+  get: (carrier: IncomingMessage['headers'], key: string) => carrier[key],
+};
+
+interface ServerRequestStart {
+  request: IncomingMessage & { route?: { path?: unknown } };
+  response: ServerResponse;
+  socket: Socket;
+}
+
+/** Express and other routers leave the matched route on the request; Fastify adapters set it explicitly. */
+function routeOf(request: ServerRequestStart['request'], span: Span): string | undefined {
+  const attributes = (span as unknown as { attributes?: Record<string, unknown> }).attributes;
+  const explicit = attributes?.[ATTR_HTTP_ROUTE];
+  if (typeof explicit === 'string') return explicit;
+  const expressRoute = request.route?.path;
+  if (typeof expressRoute === 'string') {
+    const base = (request as { baseUrl?: unknown }).baseUrl;
+    return typeof base === 'string' ? base + expressRoute : expressRoute;
+  }
+  return undefined;
+}
+
+function startServerSpan(tracer: Tracer, contextManager: EnterableContextManager, message: ServerRequestStart): void {
+  const { request, response, socket } = message;
+  const method = normaliseMethod(request.method);
+  const target = request.url ?? '/';
+  const queryAt = target.indexOf('?');
+  const encrypted = (socket as { encrypted?: boolean }).encrypted === true;
+  const host = request.headers.host ?? '';
+  const portAt = host.lastIndexOf(':');
+  const attributes: Record<string, string | number> = {
+    [ATTR_HTTP_REQUEST_METHOD]: method,
+    [ATTR_URL_PATH]: queryAt === -1 ? target : target.slice(0, queryAt),
+    [ATTR_URL_SCHEME]: encrypted ? 'https' : 'http',
+    [ATTR_NETWORK_PROTOCOL_VERSION]: request.httpVersion,
+  };
+  if (queryAt !== -1) attributes[ATTR_URL_QUERY] = target.slice(queryAt + 1);
+  if (host !== '') {
+    attributes[ATTR_SERVER_ADDRESS] = portAt > 0 && !host.endsWith(']') ? host.slice(0, portAt) : host;
+    const port = portAt > 0 ? Number(host.slice(portAt + 1)) : NaN;
+    if (Number.isInteger(port)) attributes[ATTR_SERVER_PORT] = port;
+  }
+  const userAgent = request.headers['user-agent'];
+  if (userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
+  if (socket.remoteAddress !== undefined) attributes[ATTR_CLIENT_ADDRESS] = socket.remoteAddress;
+
+  const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
+  const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+  contextManager.enterWith(trace.setSpan(parent, span));
+  response.once('close', () => {
+    endServerSpan(span, method, request, response);
+  });
+}
+
+function endServerSpan(span: Span, method: string, request: ServerRequestStart['request'], response: ServerResponse): void {
+  const status = response.statusCode;
+  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+  const route = routeOf(request, span);
+  if (route !== undefined) {
+    span.setAttribute(ATTR_HTTP_ROUTE, route);
+    span.updateName(`${method} ${route}`);
+  }
+  if (!response.writableFinished) {
+    // The client went away before the response was complete.
+    markSpanFailed(span, 'aborted', 'response aborted before it was complete');
+  } else if (status >= 500) {
+    // Semantic conventions: a server span is an error for 5xx only; 4xx is the client's fault.
+    markSpanFailed(span, String(status), undefined);
+  }
+  span.end();
+}
+
+const clientSpans = new WeakMap<ClientRequest, Span>();
+
+function startClientSpan(tracer: Tracer, request: ClientRequest): void {
+  const active = context.active();
+  if (isTracingSuppressed(active)) return;
+  const method = normaliseMethod(request.method);
+  const host = request.host;
+  const port = Number((request as { socketPath?: string }).socketPath === undefined ? getPort(request) : NaN);
+  const protocol = request.protocol;
+  const attributes: Record<string, string | number> = {
+    [ATTR_HTTP_REQUEST_METHOD]: method,
+    [ATTR_SERVER_ADDRESS]: host,
+    [ATTR_URL_FULL]: `${protocol}//${host}${Number.isInteger(port) ? `:${port}` : ''}${request.path}`,
+  };
+  if (Number.isInteger(port)) attributes[ATTR_SERVER_PORT] = port;
+  const span = tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, active);
+  clientSpans.set(request, span);
+  if (!request.headersSent) {
+    propagation.inject(trace.setSpan(active, span), request, {
+      set: (carrier: ClientRequest, key: string, value: string) => {
+        carrier.setHeader(key, value);
+      },
+    });
+  }
+}
+
+function getPort(request: ClientRequest): number {
+  const agentPort = (request as { agent?: { defaultPort?: number } }).agent?.defaultPort;
+  const hostHeader = request.getHeader('host');
+  if (typeof hostHeader === 'string') {
+    const at = hostHeader.lastIndexOf(':');
+    if (at > 0 && !hostHeader.endsWith(']')) return Number(hostHeader.slice(at + 1));
+  }
+  return agentPort ?? (request.protocol === 'https:' ? 443 : 80);
+}
+
+function endClientSpan(request: ClientRequest, response: IncomingMessage | undefined, error: unknown): void {
+  const span = clientSpans.get(request);
+  if (span === undefined) return;
+  clientSpans.delete(request);
+  if (response?.statusCode !== undefined) {
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode);
+    if (response.statusCode >= 400) markSpanFailed(span, String(response.statusCode), undefined);
+  }
+  if (error !== undefined) markSpanFailed(span, undefined, undefined, error);
+  span.end();
+}
+
+export interface HttpSpans {
+  disable(): void;
+}
+
+export function enableHttpSpans(tracer: Tracer, contextManager: EnterableContextManager): HttpSpans {
+  const onServerStart = (message: unknown): void => {
+    try {
+      startServerSpan(tracer, contextManager, message as ServerRequestStart);
+    } catch {
+      // Never let span bookkeeping break request handling.
+    }
+  };
+  const onClientCreated = (message: unknown): void => {
+    try {
+      startClientSpan(tracer, (message as { request: ClientRequest }).request);
+    } catch {
+      // idem
+    }
+  };
+  const onClientResponse = (message: unknown): void => {
+    try {
+      const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
+      endClientSpan(request, response, undefined);
+    } catch {
+      // idem
+    }
+  };
+  const onClientError = (message: unknown): void => {
+    try {
+      const { request, error } = message as { request: ClientRequest; error: unknown };
+      endClientSpan(request, undefined, error);
+    } catch {
+      // idem
+    }
+  };
+  const subscriptions: [string, (message: unknown) => void][] = [
+    ['http.server.request.start', onServerStart],
+    ['http.client.request.created', onClientCreated],
+    ['http.client.response.finish', onClientResponse],
+    ['http.client.request.error', onClientError],
+  ];
+  for (const [name, handler] of subscriptions) diagnosticsChannel.subscribe(name, handler);
+  return {
+    disable() {
+      for (const [name, handler] of subscriptions) diagnosticsChannel.unsubscribe(name, handler);
+    },
+  };
+}

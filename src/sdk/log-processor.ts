@@ -1,0 +1,28 @@
+import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { BatchQueue, type BatchQueueOptions } from './batch-queue.ts';
+
+/** Batches log records into a bounded, drop-counting queue (see batch-queue.ts for why). */
+export class QueuedLogRecordProcessor implements LogRecordProcessor {
+  private readonly queue: BatchQueue<ReadableLogRecord>;
+  private readonly exporter: LogRecordExporter;
+
+  constructor(exporter: LogRecordExporter, options: Omit<BatchQueueOptions, 'signal'>) {
+    this.exporter = exporter;
+    this.queue = new BatchQueue({ ...options, signal: 'logs' }, (records, done) => {
+      exporter.export(records, done);
+    });
+  }
+
+  onEmit(record: ReadWriteLogRecord): void {
+    this.queue.push(record);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.queue.flush();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.queue.close();
+    await this.exporter.shutdown();
+  }
+}

@@ -1,0 +1,28 @@
+import { defaultResource, detectResources, hostDetector, osDetector, processDetector, resourceFromAttributes, type Resource, type ResourceDetector } from '@opentelemetry/resources';
+import type { FaultlineConfig } from '../config.ts';
+
+/**
+ * The resource every signal shares, logs included, so that Tempo, Loki and Prometheus see one service.
+ * Only local detectors run: cloud-metadata probes cost network round-trips at start-up and are not asked for.
+ */
+export function buildResource(config: FaultlineConfig): Resource {
+  const wanted = new Set(config.resourceDetectors);
+  const all = wanted.has('all');
+  const detectors: ResourceDetector[] = [];
+  if (!wanted.has('none')) {
+    if (all || wanted.has('host')) detectors.push(hostDetector);
+    if (all || wanted.has('process')) detectors.push(processDetector);
+    if (all || wanted.has('os')) detectors.push(osDetector);
+  }
+  const configured = { ...(all || wanted.has('env') ? config.resourceAttributes : {}), 'service.name': config.serviceName };
+  return defaultResource().merge(detectResources({ detectors })).merge(resourceFromAttributes(configured));
+}
+
+/** Flat attributes of the resource as far as they are known synchronously (for the log transport worker). */
+export function buildResourceAttributes(config: FaultlineConfig): Record<string, string | number | boolean> {
+  const attributes: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(buildResource(config).attributes)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') attributes[key] = value;
+  }
+  return attributes;
+}

@@ -1,0 +1,188 @@
+import { context, diag, DiagLogLevel, logs, metrics, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, type Sampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import { type FaultlineConfig, loadConfig, type StartOptions } from '../config.ts';
+import { withinDeadline } from '../deadline.ts';
+import { ERROR_COUNTER_NAME, createErrorCounter } from '../errors/record-error.ts';
+import { getRuntime } from '../runtime.ts';
+import { warn, warnOnce } from '../warn.ts';
+import { EnterableContextManager } from './context-manager.ts';
+import { observeDrops } from './drops.ts';
+import { createLogProcessors, createMetricReaders, createSpanProcessors } from './exporters.ts';
+import { enableFetchSpans } from './fetch-spans.ts';
+import { enableHttpSpans } from './http-spans.ts';
+import { enablePatchingInstrumentations } from './instrumentations.ts';
+import { buildResource } from './resource.ts';
+
+const SCOPE = 'faultline';
+
+interface Running {
+  config: FaultlineConfig;
+  tracerProvider: TracerProvider;
+  meterProvider: MeterProvider;
+  loggerProvider: LoggerProvider;
+  disable: (() => void)[];
+  shutdown?: Promise<void>;
+}
+
+let running: Running | undefined;
+let starting: Promise<void> | undefined;
+
+function sampler(config: FaultlineConfig): Sampler {
+  const ratio = new TraceIdRatioBasedSampler(config.sampler.ratio);
+  switch (config.sampler.name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return ratio;
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: ratio });
+    default:
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
+
+function propagator(config: FaultlineConfig): TextMapPropagator {
+  const propagators: TextMapPropagator[] = [];
+  if (config.propagators.includes('tracecontext')) propagators.push(new W3CTraceContextPropagator());
+  if (config.propagators.includes('baggage')) propagators.push(new W3CBaggagePropagator());
+  return new CompositePropagator({ propagators });
+}
+
+/** SDK diagnostics reach stderr once per distinct message, instead of never (the SDK default) or on every export. */
+function installDiagnostics(): void {
+  const level = (process.env.OTEL_LOG_LEVEL ?? 'warn').trim().toUpperCase();
+  const diagLevel = (DiagLogLevel as unknown as Record<string, number | undefined>)[level] ?? DiagLogLevel.WARN;
+  const report = (message: string, ...args: unknown[]): void => {
+    const text = [message, ...args.map((arg) => (arg instanceof Error ? arg.message : String(arg)))].join(' ').slice(0, 300);
+    warnOnce(`diag:${text.slice(0, 80)}`, `OpenTelemetry SDK: ${text}`);
+  };
+  diag.setLogger({ error: report, warn: report, info: report, debug: report, verbose: report }, { logLevel: diagLevel, suppressOverrideMessage: true });
+}
+
+async function startSdk(config: FaultlineConfig): Promise<void> {
+  installDiagnostics();
+  const resource = buildResource(config);
+
+  const contextManager = new EnterableContextManager();
+  contextManager.enable();
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(propagator(config));
+
+  const tracerProvider = new TracerProvider({
+    resource,
+    sampler: sampler(config),
+    spanLimits: { attributeValueLengthLimit: config.attributeValueLengthLimit },
+    spanProcessors: createSpanProcessors(config),
+  });
+  trace.setGlobalTracerProvider(tracerProvider);
+
+  const meterProvider = new MeterProvider({
+    resource,
+    readers: createMetricReaders(config),
+    // Backstop behind the per-process error.type cap in recordError: the SDK itself never keeps
+    // more series than this for app.errors (types x categories x handled).
+    views: [{ instrumentName: ERROR_COUNTER_NAME, aggregationCardinalityLimit: (config.maxErrorTypes + 1) * 20 }],
+  });
+  metrics.setGlobalMeterProvider(meterProvider);
+  const meter = meterProvider.getMeter(SCOPE);
+  observeDrops(meter);
+
+  const loggerProvider = new LoggerProvider({
+    resource,
+    logRecordLimits: { attributeValueLengthLimit: config.attributeValueLengthLimit },
+    processors: createLogProcessors(config),
+  });
+  logs.setGlobalLoggerProvider(loggerProvider);
+
+  const runtime = getRuntime();
+  runtime.config = config;
+  runtime.errorCounter = createErrorCounter(meter);
+
+  const tracer = tracerProvider.getTracer(SCOPE);
+  const enabled = config.enabledInstrumentations.filter((name) => !config.disabledInstrumentations.includes(name));
+  const disable: (() => void)[] = [];
+  if (enabled.includes('http')) {
+    const httpSpans = enableHttpSpans(tracer, contextManager);
+    disable.push(() => {
+      httpSpans.disable();
+    });
+  }
+  if (enabled.includes('undici') || enabled.includes('fetch')) {
+    const fetchSpans = enableFetchSpans(tracer);
+    disable.push(() => {
+      fetchSpans.disable();
+    });
+  }
+  const patching = await enablePatchingInstrumentations(enabled);
+  disable.push(() => {
+    patching.disable();
+  });
+
+  running = { config, tracerProvider, meterProvider, loggerProvider, disable };
+  runtime.started = true;
+}
+
+/**
+ * Starts OpenTelemetry from the standard OTEL_* variables (and FAULTLINE_* settings), with `options`
+ * taking precedence. Idempotent, and never throws: a failure is one stderr line and a no-op.
+ */
+export function startTelemetry(options: StartOptions = {}): Promise<void> {
+  if (starting !== undefined) return starting;
+  starting = (async () => {
+    try {
+      const runtime = getRuntime();
+      if (runtime.started) return; // another copy of faultline already started the SDK
+      const config = loadConfig(process.env, options);
+      runtime.config = config;
+      if (config.disabled) return;
+      await startSdk(config);
+    } catch (error) {
+      warn(`telemetry disabled, setup failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  })();
+  return starting;
+}
+
+/** True once `start()` has set up the SDK in this process. */
+export function isStarted(): boolean {
+  return running !== undefined;
+}
+
+/** Flushes every signal and the registered flush hooks (log transport); resolves by the deadline at the latest. */
+export async function flush(timeoutMs = getRuntime().config.shutdownTimeoutMs): Promise<'done' | 'timeout' | 'failed'> {
+  const work: Promise<unknown>[] = [];
+  for (const hook of getRuntime().flushHooks) work.push(Promise.resolve().then(hook));
+  if (running !== undefined) {
+    work.push(running.tracerProvider.forceFlush(), running.meterProvider.forceFlush(), running.loggerProvider.forceFlush());
+  }
+  return withinDeadline(Promise.all(work), timeoutMs);
+}
+
+/**
+ * Flushes and shuts the SDK down within the deadline (FAULTLINE_SHUTDOWN_TIMEOUT_MS, default 2 s).
+ * Idempotent: every caller gets the same promise. Never rejects.
+ */
+export function shutdown(timeoutMs?: number): Promise<void> {
+  const current = running;
+  if (current === undefined) return Promise.resolve();
+  current.shutdown ??= (async () => {
+    const deadline = timeoutMs ?? current.config.shutdownTimeoutMs;
+    const began = Date.now();
+    // Span and log batches go first so the metric export after them includes the drop counts.
+    await flush(deadline);
+    for (const disable of current.disable) disable();
+    const remaining = Math.max(0, deadline - (Date.now() - began));
+    await withinDeadline(
+      Promise.allSettled([current.tracerProvider.shutdown(), current.meterProvider.shutdown(), current.loggerProvider.shutdown()]),
+      remaining,
+    );
+  })();
+  return current.shutdown;
+}

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startReceiver, type OtlpReceiver, type ReceivedSpan } from '../../src/receiver/index.ts';
+import { otlpEnv, runApp } from '../helpers/run-app.ts';
+
+async function get(port: string, path: string, headers: Record<string, string> = {}): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
+  await response.text();
+  return response.status;
+}
+
+const SERVER_KIND = 2;
+const CLIENT_KIND = 3;
+
+function assertServerSpanConventions(span: ReceivedSpan, path: string, port: string): void {
+  assert.equal(span.name, 'GET');
+  assert.equal(span.attributes['http.request.method'], 'GET');
+  assert.equal(span.attributes['url.path'], path);
+  assert.equal(span.attributes['url.scheme'], 'http');
+  assert.equal(span.attributes['http.response.status_code'], 200);
+  assert.equal(span.attributes['server.address'], '127.0.0.1');
+  assert.equal(span.attributes['server.port'], Number(port));
+  assert.equal(span.attributes['network.protocol.version'], '1.1');
+  assert.equal(span.status.code, 0, 'a 200 leaves the status unset');
+}
+
+describe('HTTP spans for ESM and CommonJS apps', () => {
+  let receiver: OtlpReceiver;
+  before(async () => {
+    receiver = await startReceiver();
+  });
+  after(async () => {
+    await receiver.close();
+  });
+
+  for (const fixture of ['test/fixtures/preload/server.mjs', 'test/fixtures/preload/server.cjs']) {
+    test(`${fixture}: server spans follow the semantic conventions, client calls propagate W3C trace context`, async () => {
+      receiver.clear();
+      const app = runApp(fixture, { env: otlpEnv(receiver.url) });
+      try {
+        const port = (await app.waitForLine(/listening (\d+)/))[1]!;
+        const incomingTraceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+        assert.equal(await get(port, '/fanout', { traceparent: `00-${incomingTraceId}-00f067aa0ba902b7-01` }), 200);
+        await receiver.waitFor(() => receiver.spans.filter((span) => span.kind === SERVER_KIND).length >= 2, {
+          description: 'the fan-out request and its inner request',
+        });
+        const outer = receiver.spans.find((span) => span.kind === SERVER_KIND && span.attributes['url.path'] === '/fanout');
+        assert.ok(outer);
+        assertServerSpanConventions(outer, '/fanout', port);
+        assert.equal(outer.traceId, incomingTraceId, 'the incoming traceparent is continued');
+        assert.equal(outer.parentSpanId, '00f067aa0ba902b7');
+
+        const clients = receiver.spans.filter((span) => span.kind === CLIENT_KIND);
+        assert.ok(clients.length >= 1);
+        for (const client of clients) {
+          assert.equal(client.traceId, incomingTraceId);
+          assert.equal(client.parentSpanId, outer.spanId, 'client spans are children of the active server span');
+          assert.equal(client.attributes['http.request.method'], 'GET');
+          assert.equal(client.attributes['server.address'], '127.0.0.1');
+          assert.equal(client.attributes['http.response.status_code'], 200);
+          const inner = receiver.spans.find((span) => span.kind === SERVER_KIND && span.parentSpanId === client.spanId);
+          assert.ok(inner, 'the called server continues the client span');
+        }
+        assert.equal(outer.resource['service.name'], 'faultline-test-app');
+        assert.equal(typeof outer.resource['host.name'], 'string', 'host detector');
+        assert.equal(typeof outer.resource['process.pid'], 'number', 'process detector');
+      } finally {
+        app.child.kill('SIGTERM');
+        await app.exited;
+      }
+    });
+  }
+
+  test('fetch and node:http client spans both appear from an ESM app', async () => {
+    receiver.clear();
+    const app = runApp('test/fixtures/preload/server.mjs', { env: otlpEnv(receiver.url) });
+    try {
+      const port = (await app.waitForLine(/listening (\d+)/))[1]!;
+      await get(port, '/fanout');
+      await receiver.waitFor(() => receiver.spans.filter((span) => span.kind === CLIENT_KIND).length >= 2);
+      const urls = receiver.spans.filter((span) => span.kind === CLIENT_KIND).map((span) => String(span.attributes['url.full']));
+      assert.ok(urls.some((url) => url.endsWith('/ok?via=http')), urls.join());
+      assert.ok(urls.some((url) => url.endsWith('/ok?via=fetch')), urls.join());
+    } finally {
+      app.child.kill('SIGTERM');
+      await app.exited;
+    }
+  });
+});
+
+describe('exporters and protocols', () => {
+  let receiver: OtlpReceiver;
+  before(async () => {
+    receiver = await startReceiver();
+  });
+  after(async () => {
+    await receiver.close();
+  });
+
+  for (const protocol of ['http/protobuf', 'http/json'] as const) {
+    test(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol}: traces, metrics and logs are received`, async () => {
+      receiver.clear();
+      const app = runApp('test/fixtures/preload/short-lived.mjs', { env: otlpEnv(receiver.url, { OTEL_EXPORTER_OTLP_PROTOCOL: protocol }) });
+      const exit = await app.exited;
+      assert.equal(exit.code, 0, exit.stderr);
+      const expected = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
+      const traces = receiver.requests.filter((request) => request.signal === 'traces');
+      const metrics = receiver.requests.filter((request) => request.signal === 'metrics');
+      assert.ok(traces.length > 0 && traces.every((request) => request.contentType.startsWith(expected)), JSON.stringify(traces));
+      assert.ok(metrics.length > 0 && metrics.every((request) => request.contentType.startsWith(expected)));
+      assert.ok(receiver.spans.some((span) => span.attributes['url.path'] === '/short'));
+    });
+  }
+
+  test('per-signal endpoint variables win over the base endpoint', async () => {
+    const other = await startReceiver();
+    try {
+      receiver.clear();
+      const app = runApp('test/fixtures/preload/short-lived.mjs', {
+        env: otlpEnv(receiver.url, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${other.url}/v1/traces` }),
+      });
+      await app.exited;
+      assert.ok(other.spans.some((span) => span.attributes['url.path'] === '/short'));
+      assert.equal(receiver.spans.length, 0);
+      assert.ok(receiver.requests.some((request) => request.signal === 'metrics'));
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('OTEL_TRACES_EXPORTER=console prints spans, none sends nothing', async () => {
+    receiver.clear();
+    const app = runApp('test/fixtures/preload/short-lived.mjs', {
+      env: otlpEnv(receiver.url, { OTEL_TRACES_EXPORTER: 'console', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' }),
+    });
+    const exit = await app.exited;
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.match(exit.stdout, /traceId: '[0-9a-f]{32}'/);
+    assert.match(exit.stdout, /'url\.path': '\/short'/);
+    assert.equal(receiver.requests.length, 0);
+  });
+
+  test('a malformed OTEL_* value is one clear warning and the app still serves', async () => {
+    receiver.clear();
+    const app = runApp('test/fixtures/preload/server.mjs', {
+      env: otlpEnv(receiver.url, {
+        OTEL_BSP_MAX_QUEUE_SIZE: 'lots',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'carrier-pigeon',
+        OTEL_RESOURCE_ATTRIBUTES: '=nokey,deployment.environment.name=test',
+        OTEL_TRACES_SAMPLER_ARG: '7',
+      }),
+    });
+    try {
+      const port = (await app.waitForLine(/listening (\d+)/))[1]!;
+      assert.equal(await get(port, '/ok'), 200);
+      await receiver.waitFor(() => receiver.spans.some((span) => span.attributes['url.path'] === '/ok'));
+      const span = receiver.spans.find((s) => s.attributes['url.path'] === '/ok');
+      assert.equal(span?.resource['deployment.environment.name'], 'test', 'the valid pair is kept');
+    } finally {
+      app.child.kill('SIGTERM');
+    }
+    const exit = await app.exited;
+    assert.match(exit.stderr, /^faultline: ignoring OTEL_BSP_MAX_QUEUE_SIZE="lots": expected an integer/m);
+    assert.match(exit.stderr, /^faultline: ignoring OTEL_EXPORTER_OTLP_PROTOCOL="carrier-pigeon"/m);
+    assert.match(exit.stderr, /^faultline: ignoring OTEL_RESOURCE_ATTRIBUTES="=nokey"/m);
+    assert.match(exit.stderr, /^faultline: ignoring OTEL_TRACES_SAMPLER_ARG="7"/m);
+    const warnings = exit.stderr.split('\n').filter((line) => line.includes('OTEL_BSP_MAX_QUEUE_SIZE'));
+    assert.equal(warnings.length, 1, 'one line per problem');
+  });
+
+  test('start() and shutdown() from code are idempotent and export', async () => {
+    receiver.clear();
+    const app = runApp('test/fixtures/preload/programmatic.mjs', { preload: false, env: otlpEnv(receiver.url) });
+    const exit = await app.exited;
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.match(exit.stdout, /shut down/);
+    const span = receiver.spans.find((s) => s.attributes['url.path'] === '/programmatic');
+    assert.ok(span);
+    assert.equal(span.resource['service.name'], 'programmatic-app');
+    assert.equal(receiver.spans.filter((s) => s.attributes['url.path'] === '/programmatic' && s.kind === SERVER_KIND).length, 1);
+  });
+});
