@@ -47,6 +47,11 @@ interface ReceiverEvents {
   request: [ReceivedRequest];
 }
 
+interface Waiter {
+  check: () => void;
+  abort: (reason: Error) => void;
+}
+
 const MODES: readonly ReceiverMode[] = ['ok', 'hang', 'error'];
 const SIGNAL_PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' };
 const POLL_INTERVAL_MS = 20;
@@ -64,7 +69,7 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
   readonly #logs: ReceivedLogRecord[] = [];
   readonly #metrics: ReceivedMetricPoint[] = [];
   readonly #requests: ReceivedRequest[] = [];
-  readonly #waiters = new Set<(reason: Error) => void>();
+  readonly #waiters = new Set<Waiter>();
   #mode: ReceiverMode;
   #url = '';
   #port = 0;
@@ -137,46 +142,39 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
     return latestSum(this.#metrics, name, attributesSubset);
   }
 
-  /** Resolves once `predicate` is true, checked on every batch received and every few milliseconds. */
+  /** Resolves once `predicate` is true, checked whenever something arrives and every few milliseconds. */
   waitFor(predicate: () => boolean, options: WaitForOptions = {}): Promise<void> {
     const timeoutMs = options.timeoutMs ?? 10_000;
     return new Promise<void>((resolve, reject) => {
       let lastError: unknown;
-      let settled = false;
-      const check = (): boolean => {
-        if (settled) return true;
-        try {
-          if (predicate()) {
-            finish();
-            resolve();
-            return true;
+      const waiter: Waiter = {
+        check: () => {
+          try {
+            if (!predicate()) return;
+          } catch (error) {
+            lastError = error;
+            return;
           }
-        } catch (error) {
-          lastError = error;
-        }
-        return false;
-      };
-      const onBatch = () => {
-        check();
-      };
-      const abort = (reason: Error) => {
-        finish();
-        reject(reason);
+          finish();
+          resolve();
+        },
+        abort: (reason) => {
+          finish();
+          reject(reason);
+        },
       };
       const finish = () => {
-        settled = true;
         clearInterval(poll);
         clearTimeout(timer);
-        this.off('spans', onBatch).off('logs', onBatch).off('metrics', onBatch).off('request', onBatch);
-        this.#waiters.delete(abort);
+        this.#waiters.delete(waiter);
       };
-      const poll = setInterval(check, POLL_INTERVAL_MS);
+      // Polling too: a predicate may depend on more than what arrives here.
+      const poll = setInterval(waiter.check, POLL_INTERVAL_MS);
       const timer = setTimeout(() => {
-        abort(new Error(this.#timeoutMessage(predicate, timeoutMs, options.description, lastError)));
+        waiter.abort(new Error(this.#timeoutMessage(predicate, timeoutMs, options.description, lastError)));
       }, timeoutMs);
-      this.on('spans', onBatch).on('logs', onBatch).on('metrics', onBatch).on('request', onBatch);
-      this.#waiters.add(abort);
-      check();
+      this.#waiters.add(waiter);
+      waiter.check();
     });
   }
 
@@ -191,7 +189,7 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
   /** Stops listening and drops open connections, including requests held in 'hang' mode. */
   close(): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {
-      for (const abort of [...this.#waiters]) abort(new Error('OTLP receiver closed before the awaited condition held'));
+      for (const waiter of [...this.#waiters]) waiter.abort(new Error('OTLP receiver closed before the awaited condition held'));
       this.#server.close(() => {
         resolve();
       });
@@ -330,6 +328,7 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
     } catch (error) {
       warn(`OTLP receiver: a '${event}' listener threw: ${String(error)}`);
     }
+    for (const waiter of [...this.#waiters]) waiter.check();
   }
 
   #answerError(
