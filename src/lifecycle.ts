@@ -1,6 +1,7 @@
 import { trace, type Span } from '@opentelemetry/api';
 import { inspect } from 'node:util';
 import { recordError } from './errors/record-error.ts';
+import { printFatalError } from './fatal-error-output.ts';
 import { flush } from './sdk/start.ts';
 import { getRuntime } from './runtime.ts';
 import { warn } from './warn.ts';
@@ -23,16 +24,6 @@ function otherListeners(event: string | symbol, own: (...args: never[]) => void)
   return process.listeners(event as 'exit').filter((listener) => listener !== own).length;
 }
 
-/** Node's `--unhandled-rejections` mode, from the command line or NODE_OPTIONS. */
-function unhandledRejectionsMode(): string {
-  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  for (const flag of flags) {
-    const match = /^--unhandled-rejections=(\S+)$/.exec(flag);
-    if (match?.[1] !== undefined) return match[1];
-  }
-  return 'throw';
-}
-
 /** Records a fatal error on the active span (ending it) or on a span of its own. */
 function recordFatal(error: unknown, spanName: string): void {
   try {
@@ -53,19 +44,21 @@ function flushThen(exit: () => void): void {
     .then(exit, exit);
 }
 
-function removeHandlers(): void {
-  process.removeListener('uncaughtException', onUncaughtException);
-  process.removeListener('unhandledRejection', onUnhandledRejection);
-}
-
 /**
- * Hands the error back to Node so that it prints and exits exactly as without faultline. A rejected
- * promise with no handler left is Node's own fatal path for objects; primitives thrown synchronously
- * are printed the way Node prints them.
+ * Prints a fatal error the way Node does and exits with 1: the source line of the top stack frame
+ * with a caret, the inspected error, the Node version. Node computes that excerpt from the error's
+ * structured stack, which V8 discards once `.stack` has been read (recording reads it), so handing
+ * the error back to Node would print an excerpt of Node's internals instead. For a rejection this is
+ * exactly Node's output; for a thrown object the caret points where the error was created, which for
+ * `throw new X()` is a few columns right of Node's. Anything we cannot reproduce goes back to Node.
  */
-function dieAsNodeWould(error: unknown, origin: 'uncaughtException' | 'unhandledRejection'): void {
-  removeHandlers();
-  if (origin === 'unhandledRejection' || (typeof error === 'object' && error !== null && process.listenerCount('unhandledRejection') === 0)) {
+function dieAsNodeWould(error: unknown, fromPromise: boolean): void {
+  process.removeListener('uncaughtException', onUncaughtException);
+  const printed = printFatalError(error);
+  if (printed) {
+    process.exit(1);
+  }
+  if (fromPromise || (typeof error === 'object' && error !== null)) {
     void Promise.reject(error as Error);
     return;
   }
@@ -73,28 +66,34 @@ function dieAsNodeWould(error: unknown, origin: 'uncaughtException' | 'unhandled
   process.exit(1);
 }
 
+/**
+ * Both uncaught exceptions and, in Node's default `throw` mode, unhandled rejections arrive here:
+ * we never listen to 'unhandledRejection' while the app does not, because any listener there
+ * turns Node's crash into a silent continue.
+ */
 function onUncaughtException(error: unknown, origin: string): void {
   const fromPromise = origin === 'unhandledRejection';
   recordFatal(error, fromPromise ? 'unhandled rejection' : 'uncaught exception');
   if (otherListeners('uncaughtException', onUncaughtException) > 0) return; // the app decides
   process.exitCode = 1;
   flushThen(() => {
-    dieAsNodeWould(error, fromPromise ? 'unhandledRejection' : 'uncaughtException');
+    dieAsNodeWould(error, fromPromise);
   });
 }
 
-function onUnhandledRejection(reason: unknown): void {
+/** Runs beside the app's own 'unhandledRejection' handlers: records, and leaves the decision to them. */
+function recordHandledRejection(reason: unknown): void {
   recordFatal(reason, 'unhandled rejection');
-  if (otherListeners('unhandledRejection', onUnhandledRejection) > 0) return; // the app decides
-  const mode = unhandledRejectionsMode();
-  if (mode === 'warn' || mode === 'none') return;
-  if (mode === 'warn-with-error-code') {
-    process.exitCode = 1;
-    return;
-  }
-  process.exitCode = 1;
-  flushThen(() => {
-    dieAsNodeWould(reason, 'unhandledRejection');
+}
+
+/** Follows the app's 'unhandledRejection' listeners: ours is there exactly while at least one of theirs is. */
+function trackRejectionListeners(event: string | symbol, listener: unknown): void {
+  if (event !== 'unhandledRejection' || listener === recordHandledRejection) return;
+  queueMicrotask(() => {
+    const theirs = otherListeners('unhandledRejection', recordHandledRejection);
+    const ours = process.listeners('unhandledRejection').includes(recordHandledRejection);
+    if (theirs > 0 && !ours) process.prependListener('unhandledRejection', recordHandledRejection);
+    if (theirs === 0 && ours) process.removeListener('unhandledRejection', recordHandledRejection);
   });
 }
 
@@ -136,7 +135,8 @@ export function installLifecycle(): void {
   if (!getRuntime().config.handleProcessEvents) return;
   try {
     process.on('uncaughtException', onUncaughtException);
-    process.on('unhandledRejection', onUnhandledRejection);
+    process.on('newListener', trackRejectionListeners);
+    process.on('removeListener', trackRejectionListeners);
     process.on('SIGTERM', signalHandlers.SIGTERM);
     process.on('SIGINT', signalHandlers.SIGINT);
     process.on('beforeExit', onBeforeExit);

@@ -1,10 +1,11 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import { context, type Histogram, type Meter, propagation, ROOT_CONTEXT, type Span, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import {
   ATTR_CLIENT_ADDRESS,
+  ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
@@ -16,6 +17,7 @@ import {
   ATTR_URL_QUERY,
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
+  METRIC_HTTP_SERVER_REQUEST_DURATION,
 } from '@opentelemetry/semantic-conventions';
 import type { EnterableContextManager } from './context-manager.ts';
 import { markSpanFailed } from './span-failure.ts';
@@ -59,7 +61,11 @@ function routeOf(request: ServerRequestStart['request'], span: Span): string | u
   return undefined;
 }
 
-function startServerSpan(tracer: Tracer, contextManager: EnterableContextManager, message: ServerRequestStart): void {
+/** Bucket boundaries the HTTP semantic conventions advise for request durations, in seconds. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+function startServerSpan(tracer: Tracer, contextManager: EnterableContextManager, duration: Histogram, message: ServerRequestStart): void {
+  const startedAt = performance.now();
   const { request, response, socket } = message;
   const method = normaliseMethod(request.method);
   const target = request.url ?? '/';
@@ -88,6 +94,7 @@ function startServerSpan(tracer: Tracer, contextManager: EnterableContextManager
   contextManager.enterWith(trace.setSpan(parent, span));
   response.once('close', () => {
     endServerSpan(span, method, request, response);
+    recordDuration(duration, startedAt, method, attributes[ATTR_URL_SCHEME] as string, span, response);
   });
 }
 
@@ -107,6 +114,22 @@ function endServerSpan(span: Span, method: string, request: ServerRequestStart['
     markSpanFailed(span, String(status), undefined);
   }
   span.end();
+}
+
+/** `http.server.request.duration`: the request count and latency the SLO burn-rate alerts divide by. */
+function recordDuration(duration: Histogram, startedAt: number, method: string, scheme: string, span: Span, response: ServerResponse): void {
+  const status = response.statusCode;
+  const attributes: Record<string, string | number> = {
+    [ATTR_HTTP_REQUEST_METHOD]: method,
+    [ATTR_URL_SCHEME]: scheme,
+    [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+  };
+  // The route is a template (bounded); the raw path never becomes a metric attribute.
+  const route = (span as unknown as { attributes?: Record<string, unknown> }).attributes?.[ATTR_HTTP_ROUTE];
+  if (typeof route === 'string') attributes[ATTR_HTTP_ROUTE] = route;
+  if (status >= 500) attributes[ATTR_ERROR_TYPE] = String(status);
+  else if (!response.writableFinished) attributes[ATTR_ERROR_TYPE] = 'aborted';
+  duration.record((performance.now() - startedAt) / 1000, attributes);
 }
 
 const clientSpans = new WeakMap<ClientRequest, Span>();
@@ -161,10 +184,15 @@ export interface HttpSpans {
   disable(): void;
 }
 
-export function enableHttpSpans(tracer: Tracer, contextManager: EnterableContextManager): HttpSpans {
+export function enableHttpSpans(tracer: Tracer, contextManager: EnterableContextManager, meter: Meter): HttpSpans {
+  const duration = meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
+    unit: 's',
+    description: 'Duration of HTTP server requests.',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
   const onServerStart = (message: unknown): void => {
     try {
-      startServerSpan(tracer, contextManager, message as ServerRequestStart);
+      startServerSpan(tracer, contextManager, duration, message as ServerRequestStart);
     } catch {
       // Never let span bookkeeping break request handling.
     }

@@ -57,8 +57,10 @@ function propagator(config: FaultlineConfig): TextMapPropagator {
 
 /** SDK diagnostics reach stderr once per distinct message, instead of never (the SDK default) or on every export. */
 function installDiagnostics(): void {
-  const level = (process.env.OTEL_LOG_LEVEL ?? 'warn').trim().toUpperCase();
-  const diagLevel = (DiagLogLevel as unknown as Record<string, number | undefined>)[level] ?? DiagLogLevel.WARN;
+  // ERROR by default: the SDK's warnings are mostly about conditions faultline already reports
+  // (drops) and would otherwise change what the app prints on stderr.
+  const level = (process.env.OTEL_LOG_LEVEL ?? 'error').trim().toUpperCase();
+  const diagLevel = (DiagLogLevel as unknown as Record<string, number | undefined>)[level] ?? DiagLogLevel.ERROR;
   const report = (message: string, ...args: unknown[]): void => {
     const text = [message, ...args.map((arg) => (arg instanceof Error ? arg.message : String(arg)))].join(' ').slice(0, 300);
     warnOnce(`diag:${text.slice(0, 80)}`, `OpenTelemetry SDK: ${text}`);
@@ -69,6 +71,8 @@ function installDiagnostics(): void {
 async function startSdk(config: FaultlineConfig): Promise<void> {
   installDiagnostics();
   const resource = buildResource(config);
+  // host.id is read asynchronously; settle it before the first export reads the attributes.
+  await resource.waitForAsyncAttributes?.();
 
   const contextManager = new EnterableContextManager();
   contextManager.enable();
@@ -109,7 +113,7 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
   const enabled = config.enabledInstrumentations.filter((name) => !config.disabledInstrumentations.includes(name));
   const disable: (() => void)[] = [];
   if (enabled.includes('http')) {
-    const httpSpans = enableHttpSpans(tracer, contextManager);
+    const httpSpans = enableHttpSpans(tracer, contextManager, meter);
     disable.push(() => {
       httpSpans.disable();
     });

@@ -208,3 +208,31 @@ describe('a dead collector never holds the process past the deadline', () => {
     assert.match(exit.stderr, /faultline: dropping telemetry: \d+ (traces|metrics|logs) item\(s\), export failed/);
   });
 });
+
+describe('an app that registered its own handlers keeps control', () => {
+  let receiver: OtlpReceiver;
+  before(async () => {
+    receiver = await startReceiver();
+  });
+  after(async () => {
+    await receiver.close();
+  });
+
+  test('errors are recorded as unhandled, the process keeps serving, and its SIGTERM handler decides the exit', async () => {
+    const app = runApp('test/fixtures/preload/own-handlers.mjs', { env: otlpEnv(receiver.url) });
+    const port = (await app.waitForLine(/listening (\d+)/))[1]!;
+    assert.equal(await get(port, '/throw'), 200);
+    assert.equal(await get(port, '/reject'), 200);
+    await app.waitForLine(/app handled uncaught bad template/);
+    await app.waitForLine(/app handled rejection lost promise/);
+    assert.equal(await get(port, '/ok'), 200, 'still serving');
+    app.child.kill('SIGTERM');
+    const exit = await app.exited;
+    assert.equal(exit.code, 7, 'the app chose the exit code');
+    assert.match(exit.stdout, /app got SIGTERM/);
+    const types = receiver.spans.flatMap((span) => span.events.map((event) => event.attributes['exception.type']));
+    assert.ok(types.includes('SyntaxError'), `recorded: ${types.join()}`);
+    assert.ok(types.includes('EvalError'), `recorded: ${types.join()}`);
+    assert.equal(receiver.latestSum('app.errors', { 'error.handled': false }), 2);
+  });
+});
