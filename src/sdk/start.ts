@@ -5,7 +5,7 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, type Sampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import { type FaultlineConfig, loadConfig, type StartOptions } from '../config.ts';
 import { withinDeadline } from '../deadline.ts';
-import { ERROR_COUNTER_NAME, createErrorCounter } from '../errors/record-error.ts';
+import { createErrorCounter, errorCounterView } from '../errors/error-counter.ts';
 import { getRuntime } from '../runtime.ts';
 import { warn, warnOnce } from '../warn.ts';
 import { EnterableContextManager } from './context-manager.ts';
@@ -91,8 +91,8 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
     resource,
     readers: createMetricReaders(config),
     // Backstop behind the per-process error.type cap in recordError: the SDK itself never keeps
-    // more series than this for app.errors (types x categories x handled).
-    views: [{ instrumentName: ERROR_COUNTER_NAME, aggregationCardinalityLimit: (config.maxErrorTypes + 1) * 20 }],
+    // more series for app.errors than types x categories x handled.
+    views: [errorCounterView(config.maxErrorTypes)],
   });
   metrics.setGlobalMeterProvider(meterProvider);
   const meter = meterProvider.getMeter(SCOPE);
