@@ -59,7 +59,9 @@ function dieAsNodeWould(error: unknown, fromPromise: boolean): void {
     process.exit(1);
   }
   if (fromPromise || (typeof error === 'object' && error !== null)) {
-    void Promise.reject(error as Error);
+    // Re-raising the app's own rejection value, whatever it is, is the point here.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    void Promise.reject(error);
     return;
   }
   process.stderr.write(`Uncaught ${inspect(error)}\n\nNode.js ${process.version}\n`);

@@ -139,7 +139,7 @@ function startClientSpan(tracer: Tracer, request: ClientRequest): void {
   if (isTracingSuppressed(active)) return;
   const method = normaliseMethod(request.method);
   const host = request.host;
-  const port = Number((request as { socketPath?: string }).socketPath === undefined ? getPort(request) : NaN);
+  const port = (request as { socketPath?: string }).socketPath === undefined ? getPort(request) : NaN;
   const protocol = request.protocol;
   const attributes: Record<string, string | number> = {
     [ATTR_HTTP_REQUEST_METHOD]: method,

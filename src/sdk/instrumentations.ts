@@ -15,7 +15,7 @@ import { registerLoaderHooks } from './loader-hooks.ts';
  */
 
 const BUNDLED: Record<string, () => Promise<Record<string, unknown>>> = {
-  pg: () => import('@opentelemetry/instrumentation-pg') as Promise<Record<string, unknown>>,
+  pg: () => import('@opentelemetry/instrumentation-pg'),
 };
 
 /** Names handled by diagnostics_channel subscribers instead of an instrumentation package. */

@@ -24,6 +24,8 @@ export async function registerLoaderHooks(moduleNames: string[]): Promise<void> 
     }
     const { createAddHookMessageChannel } = await import('import-in-the-middle');
     const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+    // Only for Node versions whose module.registerHooks cannot run import-in-the-middle yet.
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
     module.register('import-in-the-middle/hook.mjs', import.meta.url, {
       ...registerOptions,
       data: { ...(registerOptions.data as object), include },

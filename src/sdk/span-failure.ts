@@ -8,7 +8,7 @@ import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
  */
 export function markSpanFailed(span: Span, errorType: string | undefined, description: string | undefined, error?: unknown): void {
   if (error !== undefined) {
-    span.recordException(error instanceof Error ? error : String(error));
+    span.recordException(error instanceof Error ? error : typeof error === 'string' ? error : 'non-Error value thrown');
   }
   if (errorType !== undefined) span.setAttribute(ATTR_ERROR_TYPE, errorType);
   span.setStatus({ code: SpanStatusCode.ERROR, ...(description === undefined ? {} : { message: description }) });

@@ -1,5 +1,5 @@
 import { TraceFlags } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { BatchQueue, type BatchQueueOptions } from './batch-queue.ts';
 
 /** Batches sampled spans into a bounded, drop-counting queue (see batch-queue.ts for why). */
@@ -14,7 +14,7 @@ export class QueuedSpanProcessor implements SpanProcessor {
     });
   }
 
-  onStart(_span: Span): void {}
+  onStart(): void {}
 
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;

@@ -60,7 +60,16 @@ function installDiagnostics(): void {
   // ERROR by default: the SDK's warnings are mostly about conditions faultline already reports
   // (drops) and would otherwise change what the app prints on stderr.
   const level = (process.env.OTEL_LOG_LEVEL ?? 'error').trim().toUpperCase();
-  const diagLevel = (DiagLogLevel as unknown as Record<string, number | undefined>)[level] ?? DiagLogLevel.ERROR;
+  const levels: Record<string, DiagLogLevel> = {
+    NONE: DiagLogLevel.NONE,
+    ERROR: DiagLogLevel.ERROR,
+    WARN: DiagLogLevel.WARN,
+    INFO: DiagLogLevel.INFO,
+    DEBUG: DiagLogLevel.DEBUG,
+    VERBOSE: DiagLogLevel.VERBOSE,
+    ALL: DiagLogLevel.ALL,
+  };
+  const diagLevel = levels[level] ?? DiagLogLevel.ERROR;
   const report = (message: string, ...args: unknown[]): void => {
     const text = [message, ...args.map((arg) => (arg instanceof Error ? arg.message : String(arg)))].join(' ').slice(0, 300);
     warnOnce(`diag:${text.slice(0, 80)}`, `OpenTelemetry SDK: ${text}`);
