@@ -1,0 +1,166 @@
+import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { getRuntime, type Runtime } from '../runtime.ts';
+import {
+  ATTR_ERROR_CATEGORY,
+  ATTR_ERROR_HANDLED,
+  ATTR_ERROR_TYPE,
+  ATTR_EXCEPTION_CAUSE_DEPTH,
+  ATTR_EXCEPTION_CODE,
+  ATTR_EXCEPTION_FINGERPRINT,
+  ATTR_EXCEPTION_INDEX,
+  ATTR_EXCEPTION_MESSAGE,
+  ATTR_EXCEPTION_NOTES,
+  ATTR_EXCEPTION_PARENT,
+  ATTR_EXCEPTION_RELATION,
+  ATTR_EXCEPTION_RETRYABLE,
+  ATTR_EXCEPTION_STACKTRACE,
+  ATTR_EXCEPTION_TRUNCATED,
+  ATTR_EXCEPTION_TYPE,
+  ERROR_TYPE_VALUE_OTHER,
+  EVENT_EXCEPTION,
+} from '../semconv.ts';
+import { warnOnce } from '../warn.ts';
+import { classify, classifyFacts, type ErrorInfo } from './classify.ts';
+import { walkErrorTree } from './error-tree.ts';
+import { MAX_EXTRA_ATTRIBUTES, MAX_STATUS_DESCRIPTION_LENGTH } from './limits.ts';
+import { notesOf } from './notes.ts';
+import { redactText } from './redact.ts';
+import { cut, isObjectLike } from './safe-read.ts';
+import { capStack } from './stack.ts';
+
+export interface RecordErrorOptions {
+  /** The span to record on; default: the active span. No span: only the counter. */
+  span?: Span;
+  /** Extra attributes for the outermost exception event (never for the metric). */
+  attributes?: Attributes;
+  /** False only for uncaught exceptions and unhandled rejections. Default true. */
+  handled?: boolean;
+  /** False leaves the span status alone (a 4xx answer is not a failed server span). Default true. */
+  setStatus?: boolean;
+}
+
+/**
+ * Records an error: exception events on the span (the whole cause chain and AggregateError
+ * children, bounded), status ERROR with `error.type`, and one count on `app.errors`. Returns the
+ * error's ErrorInfo.
+ *
+ * An error object is recorded once: later calls with the same object (the logger after the
+ * error middleware, say) return its ErrorInfo and record nothing. Thrown primitives cannot be
+ * remembered and are recorded on every call. Without a started SDK this only classifies.
+ * Never throws.
+ */
+export function recordError(err: unknown, options: RecordErrorOptions = {}): ErrorInfo {
+  let info: ErrorInfo | undefined;
+  try {
+    const runtime = getRuntime();
+    const remember = isObjectLike(err);
+    if (remember && runtime.recorded.has(err)) return classify(err);
+    const span = spanFor(options);
+    const counter = runtime.errorCounter;
+    if (span === undefined && counter === undefined) return classify(err);
+
+    const tree = walkErrorTree(err, runtime.config.maxCauseDepth, runtime.config.maxExceptionEvents);
+    const outer = tree.nodes[0];
+    info = outer === undefined ? classify(err) : classifyFacts(outer.facts);
+    if (span !== undefined) recordOnSpan(span, info, tree, runtime, options);
+    if (counter !== undefined) {
+      counter.add(1, {
+        [ATTR_ERROR_TYPE]: cappedType(info.type, runtime),
+        [ATTR_ERROR_CATEGORY]: info.category,
+        [ATTR_ERROR_HANDLED]: options.handled !== false,
+      });
+    }
+    if (remember) runtime.recorded.add(err);
+    return info;
+  } catch (failure) {
+    warnOnce('record-error', `recordError failed and recorded nothing: ${failure instanceof Error ? failure.message : 'unknown failure'}`);
+    return info ?? classify(err);
+  }
+}
+
+/** Whether this error object was already recorded (by any copy of faultline). */
+export function wasRecorded(err: unknown): boolean {
+  try {
+    return isObjectLike(err) && getRuntime().recorded.has(err);
+  } catch {
+    return false;
+  }
+}
+
+function spanFor(options: RecordErrorOptions): Span | undefined {
+  const span = options.span ?? trace.getActiveSpan();
+  if (span === undefined) return undefined;
+  return span.isRecording() ? span : undefined;
+}
+
+/** Types beyond `maxErrorTypes` distinct values count as `_OTHER` so the series stay bounded. */
+function cappedType(type: string, runtime: Runtime): string {
+  const seen = runtime.errorTypes;
+  if (seen.has(type)) return type;
+  if (seen.size >= runtime.config.maxErrorTypes) return ERROR_TYPE_VALUE_OTHER;
+  seen.add(type);
+  return type;
+}
+
+function recordOnSpan(span: Span, info: ErrorInfo, tree: ReturnType<typeof walkErrorTree>, runtime: Runtime, options: RecordErrorOptions): void {
+  tree.nodes.forEach((node, index) => {
+    const nodeInfo = index === 0 ? info : classifyFacts(node.facts);
+    const attributes: Attributes = index === 0 ? extraAttributes(options.attributes) : {};
+    attributes[ATTR_EXCEPTION_TYPE] = nodeInfo.type;
+    attributes[ATTR_EXCEPTION_MESSAGE] = nodeInfo.message;
+    if (node.facts.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = capStack(node.facts.stack, runtime.config.maxStackFrames, redactText);
+    if (nodeInfo.code !== undefined) attributes[ATTR_EXCEPTION_CODE] = nodeInfo.code;
+    const notes = notesOf(node.value);
+    if (notes.length > 0) attributes[ATTR_EXCEPTION_NOTES] = notes.map((note) => redactText(note));
+    attributes[ATTR_ERROR_CATEGORY] = nodeInfo.category;
+    attributes[ATTR_EXCEPTION_RETRYABLE] = nodeInfo.retryable;
+    attributes[ATTR_EXCEPTION_INDEX] = index;
+    attributes[ATTR_EXCEPTION_CAUSE_DEPTH] = node.depth;
+    if (node.parent !== undefined) {
+      attributes[ATTR_EXCEPTION_PARENT] = node.parent;
+      attributes[ATTR_EXCEPTION_RELATION] = node.relation;
+    }
+    if (index === 0) {
+      attributes[ATTR_EXCEPTION_FINGERPRINT] = info.fingerprint;
+      if (tree.truncated) attributes[ATTR_EXCEPTION_TRUNCATED] = true;
+    }
+    span.addEvent(EVENT_EXCEPTION, attributes);
+  });
+  if (options.setStatus !== false) {
+    span.setAttribute(ATTR_ERROR_TYPE, info.type);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: cut(`${info.type}: ${info.message}`, MAX_STATUS_DESCRIPTION_LENGTH) });
+  }
+}
+
+/** Caller attributes: valid attribute values only, strings redacted, at most 32. */
+function extraAttributes(extra: Attributes | undefined): Attributes {
+  const out: Attributes = {};
+  if (!isObjectLike(extra)) return out;
+  let count = 0;
+  try {
+    for (const key in extra) {
+      if (!Object.prototype.hasOwnProperty.call(extra, key)) continue;
+      if (count >= MAX_EXTRA_ATTRIBUTES) break;
+      const value = safeAttribute(extra[key]);
+      if (value !== undefined) {
+        out[key] = value;
+        count += 1;
+      }
+    }
+  } catch {
+    // hostile attributes object: keep what was read
+  }
+  return out;
+}
+
+function safeAttribute(value: unknown): string | number | boolean | string[] | number[] | boolean[] | undefined {
+  if (typeof value === 'string') return redactText(cut(value, 4096));
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  if (Array.isArray(value)) {
+    const items = value.slice(0, 64);
+    if (items.every((item) => typeof item === 'string')) return items.map((item) => redactText(cut(item, 1024)));
+    if (items.every((item) => typeof item === 'number')) return items;
+    if (items.every((item) => typeof item === 'boolean')) return items;
+  }
+  return undefined;
+}

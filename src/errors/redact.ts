@@ -1,0 +1,178 @@
+import { getRuntime } from '../runtime.ts';
+import { boundedCopy } from './bounded-copy.ts';
+import { MAX_REDACT_INPUT, REDACT_VALUE_LIMITS } from './limits.ts';
+import { safeString } from './safe-read.ts';
+
+/**
+ * One kind of secret. `pattern` must carry the `g` flag and run in linear time: it is applied to
+ * error messages, stacks and log text of any shape.
+ */
+export interface RedactionPattern {
+  readonly name: string;
+  readonly pattern: RegExp;
+  readonly replace: string | ((match: string, ...groups: string[]) => string);
+}
+
+export const REDACTED = '[REDACTED]';
+
+// Names of parameters and fields whose value is a secret. Matched at the end of a longer name too
+// (`stripe_secret`, `x-api-key`, `X-Amz-Signature`).
+const SECRET_NAMES =
+  'api[_-]?key|apikey|access[_-]?key|secret[_-]?key|access[_-]?token|refresh[_-]?token|id[_-]?token|auth[_-]?token|' +
+  'session[_-]?(?:id|token)|client[_-]?secret|private[_-]?key|credentials?|signature|passphrase|password|passwd|pwd|secret|token';
+
+/** Keeps the quotes around a masked value so JSON-ish text stays readable. */
+function maskQuoted(_match: string, prefix: string, value: string): string {
+  const quote = value.startsWith('"') ? '"' : value.startsWith("'") ? "'" : '';
+  return `${prefix}${quote}${REDACTED}${quote}`;
+}
+
+function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let index = digits.length - 1; index >= 0; index--) {
+    let digit = digits.charCodeAt(index) - 48;
+    if (double) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * The built-in patterns, in the order they run. Exported so other writers of text (the log
+ * serializer) apply exactly the same rules.
+ */
+export const DEFAULT_REDACTION_PATTERNS: readonly RedactionPattern[] = Object.freeze([
+  {
+    name: 'private-key',
+    pattern: /-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----|$)/g,
+    replace: '[REDACTED:private-key]',
+  },
+  {
+    // scheme://user:password@host: the password goes, the user stays (it is usually a service account).
+    name: 'url-credentials',
+    pattern: /\b([a-z][a-z0-9+.-]{0,30}:\/\/)([^\s:@/?#]{0,256}):([^\s/?#]{1,1024})@/gi,
+    replace: `$1$2:${REDACTED}@`,
+  },
+  {
+    name: 'authorization-header',
+    pattern: /\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|digest|token|negotiate|apikey)\s+)?[^\s"',;]+/gi,
+    replace: `$1${REDACTED}`,
+  },
+  {
+    name: 'cookie-header',
+    pattern: /\b((?:set-)?cookie["']?\s*[:=]\s*)("[^"\r\n]*"|'[^'\r\n]*'|[^\r\n]+)/gi,
+    replace: maskQuoted,
+  },
+  { name: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, replace: '[REDACTED:jwt]' },
+  { name: 'stripe-key', pattern: /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|\bwhsec_[A-Za-z0-9]{10,}/g, replace: '[REDACTED:key]' },
+  { name: 'github-token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g, replace: '[REDACTED:key]' },
+  { name: 'gitlab-token', pattern: /\bglpat-[A-Za-z0-9_-]{20,}/g, replace: '[REDACTED:key]' },
+  { name: 'aws-access-key', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g, replace: '[REDACTED:key]' },
+  { name: 'slack-token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, replace: '[REDACTED:key]' },
+  { name: 'google-api-key', pattern: /\bAIza[0-9A-Za-z_-]{35}/g, replace: '[REDACTED:key]' },
+  { name: 'npm-token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/g, replace: '[REDACTED:key]' },
+  { name: 'sendgrid-key', pattern: /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, replace: '[REDACTED:key]' },
+  { name: 'llm-api-key', pattern: /\bsk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{20,}/g, replace: '[REDACTED:key]' },
+  {
+    // token=…, "password": "…", x-api-key: …, ?pwd=… — the name stays, the value goes.
+    name: 'secret-parameter',
+    pattern: new RegExp(
+      `(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,40}?(?:${SECRET_NAMES})["']?\\s*[:=]\\s*)("[^"\\r\\n]{0,4096}"|'[^'\\r\\n]{0,4096}'|[^\\s&;,"'}<>\\]]+)`,
+      'gi',
+    ),
+    replace: maskQuoted,
+  },
+  { name: 'bearer-token', pattern: /\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi, replace: `$1 ${REDACTED}` },
+  {
+    name: 'email',
+    pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
+    replace: '[REDACTED:email]',
+  },
+  {
+    // Card numbers: 13–19 digits (spaces or dashes allowed), a card-network first digit (2–6) and a
+    // valid Luhn checksum. Epoch timestamps start with 1 and random numbers fail Luhn 9 times in 10.
+    name: 'card-number',
+    pattern: /(?<![\d.])[2-6](?:[ -]?\d){12,18}(?!\d)/g,
+    replace: (match: string) => (luhnValid(match.replace(/[ -]/g, '')) ? '[REDACTED:card]' : match),
+  },
+]);
+
+const globalCopies = new WeakMap<RegExp, RegExp>();
+
+/** User patterns must be global for `replace` to mask every occurrence. */
+function asGlobal(pattern: RegExp): RegExp {
+  if (pattern.global) return pattern;
+  let copy = globalCopies.get(pattern);
+  if (copy === undefined) {
+    copy = new RegExp(pattern.source, `${pattern.flags}g`);
+    globalCopies.set(pattern, copy);
+  }
+  return copy;
+}
+
+/** Cuts oversized text at a word boundary so no half secret is left unmatched at the edge. */
+function cutAtWord(text: string): string {
+  const head = text.slice(0, MAX_REDACT_INPUT);
+  for (let index = head.length - 1; index >= head.length - 256; index--) {
+    const char = head.charCodeAt(index);
+    if (char === 32 || char === 10 || char === 13 || char === 9) return `${head.slice(0, index)} …[truncated]`;
+  }
+  return `${head.slice(0, MAX_REDACT_INPUT - 256)} …[truncated]`;
+}
+
+/** The patterns in force: the built-in set (unless `redactDefaults` is off) plus configured extras. */
+export function activeRedactionPatterns(): readonly RedactionPattern[] {
+  const config = getRuntime().config;
+  const extras = Array.isArray(config.redactPatterns) ? config.redactPatterns : [];
+  const builtIn = config.redactDefaults ? DEFAULT_REDACTION_PATTERNS : [];
+  if (extras.length === 0) return builtIn;
+  const custom: RedactionPattern[] = [];
+  for (const pattern of extras) {
+    if (pattern instanceof RegExp) custom.push({ name: 'custom', pattern: asGlobal(pattern), replace: REDACTED });
+  }
+  return [...builtIn, ...custom];
+}
+
+/**
+ * Masks secrets and personal data in text. Text longer than 64 KiB is cut first (at a word
+ * boundary, so no half secret is left at the edge); it never throws.
+ */
+export function redactText(text: string): string {
+  // Callers in plain JavaScript may pass anything.
+  const input: unknown = text;
+  let result = typeof input === 'string' ? input : safeString(input, MAX_REDACT_INPUT);
+  if (result.length > MAX_REDACT_INPUT) result = cutAtWord(result);
+  for (const { pattern, replace } of activeRedactionPatterns()) {
+    try {
+      result = typeof replace === 'string' ? result.replace(pattern, replace) : result.replace(pattern, replace);
+    } catch {
+      // A configured pattern misbehaved; the others still run.
+    }
+  }
+  return result;
+}
+
+const SENSITIVE_KEY =
+  /(?:password|passwd|pwd|passphrase|secret|token|apikey|api[_-]key|authorization|cookie|credentials?|privatekey|private[_-]key|sessionid|session[_-]id|cardnumber|card[_-]number|cvv|cvc)$/i;
+
+/** Whether a field name says its value is a secret (`password`, `accessToken`, `x-api-key`, …). */
+export function isSensitiveKey(key: string): boolean {
+  return SENSITIVE_KEY.test(key);
+}
+
+/**
+ * A redacted, bounded, JSON-friendly deep copy: strings pass through `redactText`, fields named
+ * like secrets are masked whole, cycles and unreadable properties become markers. Never throws.
+ */
+export function redactValue(value: unknown): unknown {
+  try {
+    return boundedCopy(value, { ...REDACT_VALUE_LIMITS, mapString: redactText, isSensitiveKey });
+  } catch {
+    return '[Unreadable]';
+  }
+}

@@ -1,0 +1,78 @@
+import { getRuntime } from '../runtime.ts';
+import type { ErrorCategory } from './category.ts';
+import { classifyFacts } from './classify.ts';
+import { walkErrorTree } from './error-tree.ts';
+import { notesOf } from './notes.ts';
+import { redactText, redactValue } from './redact.ts';
+import { readProperty } from './safe-read.ts';
+import { capStack } from './stack.ts';
+import { APP_ERROR_BRAND } from './app-error.ts';
+
+/** An error as it appears in a log line. Every string is redacted and capped. */
+export interface SerializedError {
+  type: string;
+  code?: string;
+  category: ErrorCategory;
+  message: string;
+  /** At most `maxStackFrames` frames. */
+  stack?: string;
+  notes?: string[];
+  fingerprint: string;
+  retryable: boolean;
+  /** An AppError's `details`, redacted. */
+  details?: unknown;
+  cause?: SerializedError;
+  /** AggregateError children. */
+  errors?: SerializedError[];
+  /** Present when the cause chain or children were cut by the depth or count cap. */
+  truncated?: true;
+}
+
+/**
+ * Turns any thrown value into a plain, redacted, bounded object for a log line (the logger uses it
+ * as pino's `err` serializer). Cause chain and AggregateError children are followed as far as
+ * `maxCauseDepth` and `maxExceptionEvents` allow; cycles stop the walk. Never throws.
+ */
+export function serializeError(err: unknown): SerializedError {
+  try {
+    const config = getRuntime().config;
+    const tree = walkErrorTree(err, config.maxCauseDepth, config.maxExceptionEvents);
+    const serialized = tree.nodes.map((node): SerializedError => {
+      const info = classifyFacts(node.facts);
+      const out: SerializedError = { type: info.type, category: info.category, message: info.message, fingerprint: info.fingerprint, retryable: info.retryable };
+      if (info.code !== undefined) out.code = info.code;
+      if (node.facts.stack !== undefined) out.stack = capStack(node.facts.stack, config.maxStackFrames, redactText);
+      const notes = notesOf(node.value);
+      if (notes.length > 0) out.notes = notes.map((note) => redactText(note));
+      if (readProperty(node.value, APP_ERROR_BRAND) === true) {
+        const details = readProperty(node.value, 'details');
+        if (details !== undefined) out.details = redactValue(details);
+      }
+      return out;
+    });
+    tree.nodes.forEach((node, index) => {
+      const self = serialized[index];
+      const parent = node.parent === undefined ? undefined : serialized[node.parent];
+      if (self === undefined || parent === undefined) return;
+      if (node.relation === 'cause') parent.cause = self;
+      else (parent.errors ??= []).push(self);
+    });
+    const root = serialized[0];
+    if (root === undefined) return serializeFallback(err);
+    if (tree.truncated) root.truncated = true;
+    return root;
+  } catch {
+    return serializeFallback(err);
+  }
+}
+
+function serializeFallback(err: unknown): SerializedError {
+  const type = '_OTHER';
+  let message = '';
+  try {
+    message = redactText(typeof err === 'string' ? err.slice(0, 1024) : '');
+  } catch {
+    // nothing readable
+  }
+  return { type, category: 'internal', message, fingerprint: '0000000000000000', retryable: false };
+}

@@ -1,0 +1,41 @@
+// Attribute, event and metric names used on the wire. Dashboards and alert rules depend on them.
+//
+// Stable semantic-convention names come from the package's main entry. Names that are still
+// incubating are copied here as constants instead of importing `/incubating`, whose exports may
+// change in any minor release. faultline's own names (not in the conventions) live here too, so
+// every name that leaves the process is listed in one file.
+
+export {
+  ATTR_ERROR_TYPE,
+  ATTR_EXCEPTION_MESSAGE,
+  ATTR_EXCEPTION_STACKTRACE,
+  ATTR_EXCEPTION_TYPE,
+  ERROR_TYPE_VALUE_OTHER,
+} from '@opentelemetry/semantic-conventions';
+
+/** The span event name the conventions use for exceptions (`recordException` uses it too). */
+export const EVENT_EXCEPTION = 'exception';
+
+// Incubating in semantic-conventions 1.45 (copied, not imported).
+export const ATTR_ERROR_MESSAGE = 'error.message';
+
+// faultline's own names, documented in docs/errors.md.
+export const ATTR_ERROR_CATEGORY = 'error.category';
+export const ATTR_ERROR_HANDLED = 'error.handled';
+export const ATTR_EXCEPTION_CODE = 'exception.code';
+export const ATTR_EXCEPTION_NOTES = 'exception.notes';
+export const ATTR_EXCEPTION_FINGERPRINT = 'exception.fingerprint';
+export const ATTR_EXCEPTION_RETRYABLE = 'exception.retryable';
+/** 0 for the error that was recorded, 1 for its cause or AggregateError child, and so on. */
+export const ATTR_EXCEPTION_CAUSE_DEPTH = 'exception.cause_depth';
+/** Position of this event among the exception events of one recording (0 = outermost). */
+export const ATTR_EXCEPTION_INDEX = 'exception.index';
+/** `exception.index` of the error this one hangs from. */
+export const ATTR_EXCEPTION_PARENT = 'exception.parent';
+/** How this error hangs from its parent: `cause` or `aggregate` (an AggregateError child). */
+export const ATTR_EXCEPTION_RELATION = 'exception.relation';
+/** Set on the outermost event when the cause chain was cut by the depth or event-count cap. */
+export const ATTR_EXCEPTION_TRUNCATED = 'exception.truncated';
+
+/** Counter of recorded errors; Prometheus shows it as `app_errors_total`. */
+export const METRIC_APP_ERRORS = 'app.errors';
