@@ -1,0 +1,136 @@
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { getRuntime } from '../runtime.ts';
+import { warnOnce } from '../warn.ts';
+import { getLogShipper, type LogShipper } from './log-shipper.ts';
+import { prepareArguments, prepareFields, serializeLoggedError } from './log-fields.ts';
+import { FAULTLINE_LOGGER } from './pino-correlation.ts';
+import { prettyLine } from './pretty-line.ts';
+import { STANDARD_LEVEL_LABELS } from './severity.ts';
+import { activeTraceFields } from './trace-fields.ts';
+
+export interface CreateLoggerOptions<CustomLevels extends string = never> extends Omit<LoggerOptions<CustomLevels>, 'transport' | 'browser'> {
+  /**
+   * Human-readable lines on stdout instead of JSON, when stdout is a terminal. Defaults to
+   * FAULTLINE_LOG_PRETTY. Only the local copy changes; the OTLP copy is always structured.
+   */
+  pretty?: boolean;
+  /** Where the local copy of each line goes instead of stdout (a file, a test stream). */
+  destination?: DestinationStream;
+}
+
+type Stream = DestinationStream & { flush?: (callback: (error?: Error | null) => void) => void; isTTY?: boolean };
+
+/** Every line goes to the local destination as the app expects, and to the OTLP worker when enabled. */
+class TeeDestination implements DestinationStream {
+  readonly #local: Stream;
+  readonly #shipper: LogShipper | undefined;
+  readonly #messageKey: string;
+  readonly #format: ((line: string) => string) | undefined;
+
+  constructor(local: Stream, shipper: LogShipper | undefined, messageKey: string, format: ((line: string) => string) | undefined) {
+    this.#local = local;
+    this.#shipper = shipper;
+    this.#messageKey = messageKey;
+    this.#format = format;
+  }
+
+  write(line: string): void {
+    try {
+      this.#local.write(this.#format === undefined ? line : this.#format(line));
+    } catch {
+      // A closed stdout must not stop the export, nor throw into the app.
+    }
+    this.#shipper?.write(line, this.#messageKey);
+  }
+
+  /** `logger.flush(cb)`: the local stream, then every line handed to the worker (bounded by the deadline). */
+  flush(callback?: (error?: Error | null) => void): void {
+    const local = new Promise<void>((resolve) => {
+      if (typeof this.#local.flush !== 'function') {
+        resolve();
+        return;
+      }
+      try {
+        this.#local.flush(() => {
+          resolve();
+        });
+      } catch {
+        resolve();
+      }
+    });
+    void Promise.all([local, this.#shipper?.flush()]).then(() => callback?.(null), () => callback?.(null));
+  }
+}
+
+function levelLabels(customLevels: Partial<Record<string, number>> | undefined): Record<number, string> {
+  const labels: Record<number, string> = { ...STANDARD_LEVEL_LABELS };
+  for (const [label, level] of Object.entries(customLevels ?? {})) if (level !== undefined) labels[level] = label;
+  return labels;
+}
+
+/**
+ * A pino logger wired into faultline:
+ * - lines written inside a span carry `trace_id`, `span_id` and `trace_flags`;
+ * - errors (under `err` or any top-level key) are serialized by the error model: type, code,
+ *   category, message, capped stack, notes, fingerprint, causes, AggregateError children;
+ * - secrets are redacted by the same rules as recordError, plus the pino `redact` paths given;
+ * - `error`/`fatal` lines with an error record it (once per error object, `error.handled=true`);
+ * - lines go to stdout (JSON, or pretty in a terminal when asked) and, unless OTEL_LOGS_EXPORTER
+ *   says otherwise, over OTLP from a worker thread with the SDK's endpoint, headers and resource.
+ * Level defaults to FAULTLINE_LOG_LEVEL. Every other pino option is honoured.
+ */
+export function createLogger<CustomLevels extends string = never>(options: CreateLoggerOptions<CustomLevels> = {}): Logger<CustomLevels> {
+  const config = getRuntime().config;
+  const { pretty, destination, mixin: userMixin, serializers: userSerializers, formatters: userFormatters, hooks: userHooks, ...rest } = options;
+  if ('transport' in options) warnOnce('logger-transport', 'createLogger ignores the pino `transport` option: lines are exported over OTLP already; use `destination` for the local copy');
+  const messageKey = rest.messageKey ?? 'msg';
+  const errorKey = rest.errorKey ?? 'err';
+  const userSerialized = new Set(Object.keys(userSerializers ?? {}));
+
+  const local: Stream = destination ?? pino.destination(1);
+  const labels = levelLabels(rest.customLevels);
+  const wantPretty = pretty ?? config.logPretty;
+  const isTerminal = destination === undefined ? process.stdout.isTTY : (local as { isTTY?: boolean }).isTTY === true;
+  const format = wantPretty && isTerminal ? (line: string) => prettyLine(line, messageKey, errorKey, labels) : undefined;
+
+  const shipper = getLogShipper();
+  if (shipper !== undefined && rest.customLevels !== undefined) shipper.registerLevels(labels);
+
+  const logger = pino<CustomLevels>(
+    {
+      ...(rest as LoggerOptions<CustomLevels>),
+      level: rest.level ?? config.logLevel,
+      serializers: { err: serializeLoggedError, [errorKey]: serializeLoggedError, ...userSerializers },
+      mixin(mergeObject, level, instance) {
+        const fields = activeTraceFields();
+        const own = userMixin === undefined ? {} : userMixin(mergeObject, level, instance);
+        return fields === undefined ? own : { ...own, ...fields };
+      },
+      formatters: {
+        ...userFormatters,
+        log(object) {
+          const shaped = userFormatters?.log === undefined ? object : userFormatters.log(object);
+          return prepareFields(shaped, userSerialized);
+        },
+        bindings(bindings) {
+          const shaped: object = userFormatters?.bindings === undefined ? bindings : userFormatters.bindings(bindings);
+          return prepareFields(shaped as Record<string, unknown>, userSerialized);
+        },
+      },
+      hooks: {
+        ...userHooks,
+        logMethod(args, method, level) {
+          const prepared = prepareArguments(args, level, errorKey) as Parameters<typeof method>;
+          if (userHooks?.logMethod !== undefined) {
+            userHooks.logMethod.call(this, prepared, method, level);
+            return;
+          }
+          method.apply(this, prepared);
+        },
+      },
+    },
+    new TeeDestination(local, shipper, messageKey, format),
+  );
+  Object.defineProperty(logger, FAULTLINE_LOGGER, { value: true });
+  return logger;
+}

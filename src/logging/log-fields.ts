@@ -1,0 +1,80 @@
+import { recordError } from '../errors/record-error.ts';
+import { redactText, redactValue } from '../errors/redact.ts';
+import { isErrorLike, readProperty } from '../errors/safe-read.ts';
+import { serializeError } from '../errors/serialize.ts';
+
+// What a createLogger line goes through before pino renders it: errors become the error model's
+// serialized form, everything else a redacted bounded copy, the message redacted text. The same
+// rules as recordError, so a secret that cannot reach a span cannot reach a log line either.
+
+const TRACE_FIELDS = new Set(['trace_id', 'span_id', 'trace_flags']);
+
+/** The pino `err` serializer: the error model's form for errors, anything else untouched. */
+export function serializeLoggedError(value: unknown): unknown {
+  return isErrorLike(value) ? serializeError(value) : value;
+}
+
+/**
+ * A copy of a log object (or child bindings) with every top-level error serialized and every other
+ * value redacted. Keys with a serializer of the user's own are left to that serializer; the trace
+ * fields are ours and hex, left as they are.
+ */
+export function prepareFields(object: Record<string, unknown>, userSerialized: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in object) {
+    if (!Object.prototype.hasOwnProperty.call(object, key)) continue;
+    let value: unknown;
+    try {
+      value = object[key];
+    } catch {
+      out[key] = '[Unreadable]';
+      continue;
+    }
+    if (userSerialized.has(key) || TRACE_FIELDS.has(key)) out[key] = value;
+    else if (isErrorLike(value)) out[key] = serializeError(value);
+    else if (typeof value === 'string') out[key] = redactText(value);
+    else if (typeof value === 'object' && value !== null) out[key] = redactValue(value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+const ERROR_LEVEL = 50;
+
+/**
+ * The arguments of one log call, redacted, with the error recorded when the line is error level.
+ *
+ * Rule for an error that a boundary (HTTP middleware, the lifecycle) also records: the logger calls
+ * `recordError(err, { handled: true })` and recordError records each error object once, so
+ * `logger.error({ err })` plus the middleware count the error once and put one exception event on
+ * the span, whichever runs first.
+ */
+export function prepareArguments(args: unknown[], level: number, errorKey: string): unknown[] {
+  const first = args[0];
+  let error: unknown;
+  if (isErrorLike(first)) error = first;
+  else if (typeof first === 'object' && first !== null) {
+    const nested = readProperty(first, errorKey);
+    if (isErrorLike(nested)) error = nested;
+  }
+  if (error !== undefined && level >= ERROR_LEVEL) {
+    try {
+      recordError(error, { handled: true });
+    } catch {
+      // Recording is best effort; the line is still written.
+    }
+  }
+  const out = args.map((arg, index) => {
+    if (typeof arg === 'string') return redactText(arg);
+    // Objects after the message are format arguments (%o, %j): pino prints them as they are.
+    if (index > 0 && typeof arg === 'object' && arg !== null) return redactValue(arg);
+    return arg;
+  });
+  // Without a message pino would use the error's message as it is: give it the redacted one.
+  if (error !== undefined && (out.length === 1 || out[1] === undefined)) {
+    const message = readProperty(error, 'message');
+    out[1] = redactText(typeof message === 'string' ? message : '');
+    out.length = 2;
+  }
+  return out;
+}

@@ -1,0 +1,291 @@
+import { Worker } from 'node:worker_threads';
+import type { FaultlineConfig } from '../config.ts';
+import { getRuntime } from '../runtime.ts';
+import { recordDrop, type DropReason } from '../sdk/drops.ts';
+import { buildResourceAttributes } from '../sdk/resource.ts';
+import { warn } from '../warn.ts';
+import { Slot, SLOT_COUNT, type FromLogWorker, type LogWorkerSettings, type ToLogWorker } from './log-shipper-protocol.ts';
+
+const BATCH_LINES = 512;
+const BATCH_CHARS = 1 << 20;
+const SCOPE_NAME = 'faultline';
+
+// Run from src/ (.ts, in tests) or dist/ (.js, installed): the worker file sits beside this one.
+const WORKER_URL = new URL(`./otlp-log-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+/**
+ * Hands log lines to the OTLP log worker, and accounts for every one of them.
+ *
+ * - Bounded: lines the worker has not yet taken into its export queue count against
+ *   `config.logBufferLines`; past it new lines are dropped and counted (reason `queue_full`), so a
+ *   stalled worker or collector costs bounded memory, never an unbounded buffer.
+ * - Flushed by the lifecycle: `flush()` is registered in the runtime's flush hooks and resolves when
+ *   the worker reports every line before it exported or failed, or at the shutdown deadline.
+ * - Flushed on `process.exit()`: only the synchronous `exit` event runs then, so `flushAtExit()`
+ *   posts the last lines and blocks on a shared counter (Atomics.wait) until the worker is done or the
+ *   deadline passes; the worker's own event loop keeps exporting meanwhile. Lines still unconfirmed
+ *   then are counted as lost (reason `shutdown`).
+ */
+export class LogShipper {
+  readonly #worker: Worker;
+  readonly #control: BigInt64Array;
+  readonly #bufferLines: number;
+  readonly #timeoutMs: number;
+  #batch: string[] = [];
+  #batchMessageKey = 'msg';
+  #batchChars = 0;
+  #postScheduled = false;
+  #posted = 0;
+  #acceptedSeen = 0;
+  #droppedHere = 0;
+  #failedReported = 0;
+  #flushSequence = 0;
+  readonly #flushWaiters = new Map<number, () => void>();
+  #activeFlushDeadline: number | undefined;
+  #lastFlushGaveUp = false;
+  #stopped = false;
+  #exited = false;
+
+  constructor(config: FaultlineConfig) {
+    this.#bufferLines = config.logBufferLines;
+    this.#timeoutMs = config.shutdownTimeoutMs;
+    const control = new SharedArrayBuffer(SLOT_COUNT * BigInt64Array.BYTES_PER_ELEMENT);
+    this.#control = new BigInt64Array(control);
+    const exportConfig = config.otlp.logs;
+    const settings: LogWorkerSettings = {
+      control,
+      url: exportConfig.url,
+      protocol: exportConfig.protocol,
+      headers: exportConfig.headers,
+      timeoutMillis: exportConfig.timeoutMillis,
+      resourceAttributes: buildResourceAttributes(config),
+      maxQueueSize: config.logQueue.maxQueueSize,
+      maxBatchSize: Math.min(config.logQueue.maxBatchSize, config.logQueue.maxQueueSize),
+      delayMillis: config.logQueue.delayMillis,
+      attributeValueLengthLimit: config.attributeValueLengthLimit,
+      scopeName: SCOPE_NAME,
+      scopeVersion: '',
+    };
+    // The worker must not run the preload again: neither through execArgv nor through NODE_OPTIONS.
+    const env: Record<string, string | undefined> = { ...process.env };
+    delete env.NODE_OPTIONS;
+    this.#worker = new Worker(WORKER_URL, { workerData: settings, execArgv: [], env, name: 'faultline-logs', stdout: false, stderr: false });
+    this.#worker.on('message', (message: FromLogWorker) => {
+      if (message.kind === 'failed') this.#syncFailures(message.reason);
+      else this.#resolveFlushes(message.sequence);
+    });
+    this.#worker.on('error', (error: unknown) => {
+      warn(`log export stopped: ${error instanceof Error ? error.message : String(error)}`);
+      this.#stop('log worker failed');
+    });
+    this.#worker.on('exit', () => {
+      this.#stop('log worker exited');
+    });
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    this.#worker.unref();
+  }
+
+  /** Queues one rendered pino line (newline included) for export. Never throws, never blocks. */
+  write(line: string, messageKey: string): void {
+    if (this.#stopped || this.#exited) {
+      this.#drop('shutdown', 1, this.#stopped ? 'log worker stopped' : 'written after exit');
+      return;
+    }
+    if (this.#batch.length > 0 && messageKey !== this.#batchMessageKey) this.#post();
+    if (this.#outstandingUnaccepted() >= this.#bufferLines) {
+      this.#acceptedSeen = Number(Atomics.load(this.#control, Slot.accepted));
+      if (this.#outstandingUnaccepted() >= this.#bufferLines) {
+        this.#drop('queue_full', 1, `FAULTLINE_LOG_BUFFER_LINES=${this.#bufferLines}`);
+        return;
+      }
+    }
+    this.#batch.push(line);
+    this.#batchMessageKey = messageKey;
+    this.#batchChars += line.length;
+    if (this.#batch.length >= BATCH_LINES || this.#batchChars >= BATCH_CHARS) this.#post();
+    else if (!this.#postScheduled) {
+      this.#postScheduled = true;
+      setImmediate(() => {
+        this.#postScheduled = false;
+        this.#post();
+      });
+    }
+  }
+
+  /** Tells the worker the labels of custom levels, for the records' severity text. */
+  registerLevels(labels: Record<number, string>): void {
+    this.#send({ kind: 'levels', labels });
+  }
+
+  /** Resolves when every line written so far has been exported or counted, or at the deadline. */
+  async flush(): Promise<void> {
+    if (this.#stopped || this.#exited) return;
+    this.#post();
+    if (this.#settled()) return;
+    const sequence = ++this.#flushSequence;
+    const deadline = Date.now() + this.#timeoutMs;
+    this.#activeFlushDeadline = deadline;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const outcome = await new Promise<'done' | 'timeout'>((resolve) => {
+        this.#flushWaiters.set(sequence, () => {
+          resolve('done');
+        });
+        // A referenced timer keeps the loop alive until the worker answers or the deadline passes.
+        timer = setTimeout(() => {
+          resolve('timeout');
+        }, this.#timeoutMs);
+        this.#send({ kind: 'flush', sequence });
+        this.#resolveFlushes(Number(Atomics.load(this.#control, Slot.flushed)));
+      });
+      this.#lastFlushGaveUp = outcome === 'timeout';
+    } finally {
+      clearTimeout(timer);
+      this.#flushWaiters.delete(sequence);
+      if (this.#activeFlushDeadline === deadline) this.#activeFlushDeadline = undefined;
+      this.#syncFailures();
+    }
+  }
+
+  /**
+   * The `exit` path: posts what is left and waits synchronously for the worker, within what is left
+   * of a flush already under way, else within the shutdown deadline; no wait at all when the last
+   * flush already ran out of time (the collector is stalled, waiting again would only delay exit).
+   */
+  flushAtExit(): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    if (!this.#stopped) {
+      this.#post();
+      if (!this.#settled()) {
+        const sequence = ++this.#flushSequence;
+        this.#send({ kind: 'flush', sequence });
+        const deadline = this.#activeFlushDeadline ?? (this.#lastFlushGaveUp ? Date.now() : Date.now() + this.#timeoutMs);
+        for (;;) {
+          const flushed = Atomics.load(this.#control, Slot.flushed);
+          const remaining = deadline - Date.now();
+          if (Number(flushed) >= sequence || remaining <= 0) break;
+          Atomics.wait(this.#control, Slot.flushed, flushed, remaining);
+        }
+      }
+    }
+    this.#syncFailures();
+    const lost = this.#posted - this.#exported() - this.#failedReported;
+    if (lost > 0) this.#drop('shutdown', lost, 'not exported by the shutdown deadline');
+    const dropped = this.dropped();
+    if (dropped > 0) warn(`${dropped} log line(s) were not exported (full buffer, failed export or shutdown deadline)`);
+  }
+
+  /** Lines that will never reach the collector: dropped here, failed in the worker, lost at exit. */
+  dropped(): number {
+    this.#syncFailures();
+    return this.#droppedHere + this.#failedReported;
+  }
+
+  #outstandingUnaccepted(): number {
+    return this.#posted + this.#batch.length - this.#acceptedSeen;
+  }
+
+  #exported(): number {
+    return Number(Atomics.load(this.#control, Slot.exported));
+  }
+
+  #settled(): boolean {
+    this.#syncFailures();
+    return this.#batch.length === 0 && this.#posted === this.#exported() + this.#failedReported;
+  }
+
+  #post(): void {
+    if (this.#batch.length === 0) return;
+    const lines = this.#batch;
+    this.#batch = [];
+    this.#batchChars = 0;
+    if (this.#send({ kind: 'lines', lines, messageKey: this.#batchMessageKey })) this.#posted += lines.length;
+    else this.#drop('shutdown', lines.length, 'log worker stopped');
+  }
+
+  #send(message: ToLogWorker): boolean {
+    if (this.#stopped) return false;
+    try {
+      this.#worker.postMessage(message);
+      return true;
+    } catch (error) {
+      warn(`log export stopped: ${error instanceof Error ? error.message : String(error)}`);
+      this.#stop('log worker unreachable');
+      return false;
+    }
+  }
+
+  #resolveFlushes(completed: number): void {
+    for (const [sequence, resolve] of this.#flushWaiters) if (sequence <= completed) resolve();
+  }
+
+  #syncFailures(reason?: string): void {
+    const failed = Number(Atomics.load(this.#control, Slot.failed));
+    if (failed > this.#failedReported) {
+      recordDrop('logs', 'export_failed', failed - this.#failedReported, reason);
+      this.#failedReported = failed;
+    }
+  }
+
+  #drop(reason: DropReason, lines: number, detail: string): void {
+    this.#droppedHere += lines;
+    recordDrop('logs', reason, lines, detail);
+  }
+
+  #stop(detail: string): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#syncFailures();
+    const outstanding = this.#posted - this.#exported() - this.#failedReported + this.#batch.length;
+    this.#batch = [];
+    if (outstanding > 0) this.#drop('shutdown', outstanding, detail);
+    this.#posted = this.#exported() + this.#failedReported;
+    for (const resolve of this.#flushWaiters.values()) resolve();
+  }
+}
+
+const SHIPPER_KEY = Symbol.for('faultline.logShipper.v1');
+
+type ShipperHolder = typeof globalThis & { [SHIPPER_KEY]?: LogShipper | null };
+
+/** True when the config asks for logs over OTLP (faultline enabled, OTEL_LOGS_EXPORTER includes otlp). */
+export function logsGoToOtlp(config: FaultlineConfig): boolean {
+  return !config.disabled && config.logsExporter.includes('otlp');
+}
+
+/**
+ * The process's one log shipper (shared by every logger and every copy of faultline), started on
+ * first use; undefined when logs are not exported over OTLP or the worker could not start.
+ */
+export function getLogShipper(): LogShipper | undefined {
+  const holder = globalThis as ShipperHolder;
+  const existing = holder[SHIPPER_KEY];
+  if (existing !== undefined) return existing ?? undefined;
+  const config = getRuntime().config;
+  if (!logsGoToOtlp(config)) return undefined;
+  let shipper: LogShipper | null = null;
+  try {
+    shipper = new LogShipper(config);
+  } catch (error) {
+    warn(`logs will not be exported over OTLP: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  holder[SHIPPER_KEY] = shipper;
+  if (shipper !== null) {
+    const started = shipper;
+    getRuntime().flushHooks.add(() => started.flush());
+    process.on('exit', () => {
+      started.flushAtExit();
+    });
+  }
+  return shipper ?? undefined;
+}
+
+/**
+ * Log lines that will never reach the collector since the process started: dropped because the
+ * buffer was full, failed to export, or still unexported at the shutdown deadline. Also counted in
+ * the `faultline.telemetry.dropped{signal="logs"}` metric.
+ */
+export function droppedLogLines(): number {
+  return (globalThis as ShipperHolder)[SHIPPER_KEY]?.dropped() ?? 0;
+}
