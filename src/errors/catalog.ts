@@ -53,11 +53,15 @@ export const DatabaseConstraint = defineError({
   message: 'The data violates a database constraint',
 });
 
-/** Serialization failure or deadlock: the transaction was rolled back and may be retried as a whole. */
+/**
+ * Serialization failure or deadlock: the transaction was rolled back and may be retried as a whole.
+ * A dependency failure, not a conflict: the client's request was fine, the database's concurrency
+ * control gave up, so it counts toward the server-side error budget and answers 503.
+ */
 export const DatabaseTransactionAborted = defineError({
   code: 'DATABASE_TRANSACTION_ABORTED',
-  category: 'conflict',
-  httpStatus: 409,
+  category: 'dependency',
+  httpStatus: 503,
   retryable: true,
   message: 'The transaction was aborted by a concurrent one',
 });
