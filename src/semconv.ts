@@ -39,3 +39,16 @@ export const ATTR_EXCEPTION_TRUNCATED = 'exception.truncated';
 
 /** Counter of recorded errors; Prometheus shows it as `app_errors_total`. */
 export const METRIC_APP_ERRORS = 'app.errors';
+
+// Boundaries: HTTP error handlers and PostgreSQL error translation (src/http, src/db).
+export {
+  ATTR_DB_COLLECTION_NAME,
+  ATTR_DB_RESPONSE_STATUS_CODE,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_HTTP_ROUTE,
+  DB_SYSTEM_NAME_VALUE_POSTGRESQL,
+} from '@opentelemetry/semantic-conventions';
+/** The violated constraint's name (not in the conventions; the PostgreSQL driver reports it). */
+export const ATTR_DB_POSTGRESQL_CONSTRAINT = 'db.postgresql.constraint';
+/** The column a not-null or check violation is about (not in the conventions). */
+export const ATTR_DB_POSTGRESQL_COLUMN = 'db.postgresql.column';
