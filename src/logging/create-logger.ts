@@ -132,5 +132,32 @@ export function createLogger<CustomLevels extends string = never>(options: Creat
     new TeeDestination(local, shipper, messageKey, format),
   );
   Object.defineProperty(logger, FAULTLINE_LOGGER, { value: true });
+  redactChildBindings(logger, userSerialized);
   return logger;
+}
+
+/**
+ * pino applies `formatters.bindings` to the root logger's bindings only, so the bindings of
+ * `child()` and `setBindings()` are redacted here. Children inherit these methods from the root.
+ */
+function redactChildBindings<CustomLevels extends string>(logger: Logger<CustomLevels>, userSerialized: ReadonlySet<string>): void {
+  const prepare = (bindings: unknown): unknown =>
+    typeof bindings === 'object' && bindings !== null ? prepareFields(bindings as Record<string, unknown>, userSerialized) : bindings;
+  // Taken unbound on purpose: each is called with the logger it is invoked on (a child, a grandchild).
+  const child = Reflect.get(logger, 'child') as (...args: unknown[]) => unknown;
+  const setBindings = Reflect.get(logger, 'setBindings') as (bindings: unknown) => void;
+  Object.defineProperty(logger, 'child', {
+    configurable: true,
+    writable: true,
+    value: function (this: Logger<CustomLevels>, bindings: unknown, ...rest: unknown[]) {
+      return child.call(this, prepare(bindings), ...rest);
+    },
+  });
+  Object.defineProperty(logger, 'setBindings', {
+    configurable: true,
+    writable: true,
+    value: function (this: Logger<CustomLevels>, bindings: unknown) {
+      setBindings.call(this, prepare(bindings));
+    },
+  });
 }

@@ -1,6 +1,7 @@
 // What the main thread and the log worker share. Counters live in a SharedArrayBuffer so that the
 // main thread can read them, and wait on them, while its own event loop is blocked in an `exit`
 // handler, when no message from the worker could be delivered.
+import type { AnyValue } from '@opentelemetry/api';
 
 /** Slots of the shared BigInt64Array. */
 export const Slot = {
@@ -16,13 +17,18 @@ export const Slot = {
 
 export const SLOT_COUNT = 4;
 
+
+export type ResourceAttributes = Record<string, AnyValue>;
+
 export interface LogWorkerSettings {
   control: SharedArrayBuffer;
   url: string;
   protocol: 'http/protobuf' | 'http/json';
   headers: Record<string, string>;
   timeoutMillis: number;
-  resourceAttributes: Record<string, string | number | boolean>;
+  resourceAttributes: ResourceAttributes;
+  /** True while some resource attributes are still being detected: a `resource` message follows. */
+  resourcePending: boolean;
   maxQueueSize: number;
   maxBatchSize: number;
   delayMillis: number;
@@ -34,6 +40,7 @@ export interface LogWorkerSettings {
 export type ToLogWorker =
   | { kind: 'lines'; lines: string[]; messageKey: string }
   | { kind: 'flush'; sequence: number }
-  | { kind: 'levels'; labels: Record<number, string> };
+  | { kind: 'levels'; labels: Record<number, string> }
+  | { kind: 'resource'; attributes: ResourceAttributes };
 
 export type FromLogWorker = { kind: 'failed'; lines: number; reason: string } | { kind: 'flushed'; sequence: number };

@@ -1,14 +1,19 @@
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type { AnyValue } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
 import type { FaultlineConfig } from '../config.ts';
 import { getRuntime } from '../runtime.ts';
 import { recordDrop, type DropReason } from '../sdk/drops.ts';
-import { buildResourceAttributes } from '../sdk/resource.ts';
+import { buildResource } from '../sdk/resource.ts';
 import { warn } from '../warn.ts';
-import { Slot, SLOT_COUNT, type FromLogWorker, type LogWorkerSettings, type ToLogWorker } from './log-shipper-protocol.ts';
+import { Slot, SLOT_COUNT, type FromLogWorker, type LogWorkerSettings, type ResourceAttributes, type ToLogWorker } from './log-shipper-protocol.ts';
 
 const BATCH_LINES = 512;
 const BATCH_CHARS = 1 << 20;
 const SCOPE_NAME = 'faultline';
+// src/logging and dist/logging are both two levels below the package root.
+const SCOPE_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 // Run from src/ (.ts, in tests) or dist/ (.js, installed): the worker file sits beside this one.
 const WORKER_URL = new URL(`./otlp-log-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
@@ -45,6 +50,8 @@ export class LogShipper {
   #lastFlushGaveUp = false;
   #stopped = false;
   #exited = false;
+  #knownResource: ResourceAttributes;
+  #resourceSent: boolean;
 
   constructor(config: FaultlineConfig) {
     this.#bufferLines = config.logBufferLines;
@@ -52,19 +59,24 @@ export class LogShipper {
     const control = new SharedArrayBuffer(SLOT_COUNT * BigInt64Array.BYTES_PER_ELEMENT);
     this.#control = new BigInt64Array(control);
     const exportConfig = config.otlp.logs;
+    const resource = buildResource(config);
+    const resourcePending = resource.asyncAttributesPending === true;
+    this.#knownResource = resourcePending ? knownAttributes(resource) : flatAttributes(resource.attributes);
+    this.#resourceSent = !resourcePending;
     const settings: LogWorkerSettings = {
       control,
       url: exportConfig.url,
       protocol: exportConfig.protocol,
       headers: exportConfig.headers,
       timeoutMillis: exportConfig.timeoutMillis,
-      resourceAttributes: buildResourceAttributes(config),
+      resourceAttributes: this.#knownResource,
+      resourcePending,
       maxQueueSize: config.logQueue.maxQueueSize,
       maxBatchSize: Math.min(config.logQueue.maxBatchSize, config.logQueue.maxQueueSize),
       delayMillis: config.logQueue.delayMillis,
       attributeValueLengthLimit: config.attributeValueLengthLimit,
       scopeName: SCOPE_NAME,
-      scopeVersion: '',
+      scopeVersion: SCOPE_VERSION,
     };
     // The worker must not run the preload again: neither through execArgv nor through NODE_OPTIONS.
     const env: Record<string, string | undefined> = { ...process.env };
@@ -83,6 +95,17 @@ export class LogShipper {
     });
     // After the listeners: adding a 'message' listener refs the worker's port again.
     this.#worker.unref();
+    if (resourcePending) {
+      const settle = resource.waitForAsyncAttributes?.() ?? Promise.resolve();
+      settle.then(
+        () => {
+          this.#sendResource(flatAttributes(resource.attributes));
+        },
+        () => {
+          this.#sendResource(this.#knownResource);
+        },
+      );
+    }
   }
 
   /** Queues one rendered pino line (newline included) for export. Never throws, never blocks. */
@@ -120,6 +143,8 @@ export class LogShipper {
   /** Resolves when every line written so far has been exported or counted, or at the deadline. */
   async flush(): Promise<void> {
     if (this.#stopped || this.#exited) return;
+    // Exporting now matters more than the last asynchronously detected resource attribute.
+    this.#sendResource(this.#knownResource);
     this.#post();
     if (this.#settled()) return;
     const sequence = ++this.#flushSequence;
@@ -156,6 +181,7 @@ export class LogShipper {
     if (this.#exited) return;
     this.#exited = true;
     if (!this.#stopped) {
+      this.#sendResource(this.#knownResource);
       this.#post();
       if (!this.#settled()) {
         const sequence = ++this.#flushSequence;
@@ -216,6 +242,12 @@ export class LogShipper {
     }
   }
 
+  #sendResource(attributes: ResourceAttributes): void {
+    if (this.#resourceSent) return;
+    this.#resourceSent = true;
+    this.#send({ kind: 'resource', attributes });
+  }
+
   #resolveFlushes(completed: number): void {
     for (const [sequence, resolve] of this.#flushWaiters) if (sequence <= completed) resolve();
   }
@@ -243,6 +275,27 @@ export class LogShipper {
     this.#posted = this.#exported() + this.#failedReported;
     for (const resolve of this.#flushWaiters.values()) resolve();
   }
+}
+
+function isPrimitive(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+function isAttributeValue(value: unknown): value is AnyValue {
+  return isPrimitive(value) || (Array.isArray(value) && value.every((item) => item === null || item === undefined || isPrimitive(item)));
+}
+
+function flatAttributes(attributes: Record<string, unknown>): ResourceAttributes {
+  const out: ResourceAttributes = {};
+  for (const [key, value] of Object.entries(attributes)) if (isAttributeValue(value)) out[key] = value;
+  return out;
+}
+
+/** The attributes already known while detection is still under way (reading `attributes` then warns). */
+function knownAttributes(resource: Resource): ResourceAttributes {
+  const out: ResourceAttributes = {};
+  for (const [key, value] of resource.getRawAttributes()) if (isAttributeValue(value)) out[key] = value;
+  return out;
 }
 
 const SHIPPER_KEY = Symbol.for('faultline.logShipper.v1');

@@ -8,13 +8,13 @@
 // with the transport.
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ROOT_CONTEXT, trace, isValidSpanId, isValidTraceId, type AnyValue, type Attributes, type Context, type SeverityNumber } from '@opentelemetry/api';
+import { ROOT_CONTEXT, trace, type Logger as OtelLogger, isValidSpanId, isValidTraceId, type AnyValue, type Attributes, type Context, type SeverityNumber } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordExporter, type LogRecordProcessor, type ReadableLogRecord, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { Slot, type FromLogWorker, type LogWorkerSettings, type ToLogWorker } from './log-shipper-protocol.ts';
+import { Slot, type FromLogWorker, type LogWorkerSettings, type ResourceAttributes, type ToLogWorker } from './log-shipper-protocol.ts';
 import { severityNumberForLevel, STANDARD_LEVEL_LABELS } from './severity.ts';
 
 interface MappedRecord {
@@ -67,12 +67,19 @@ const queueProcessor: LogRecordProcessor = {
   shutdown: () => Promise.resolve(),
 };
 
-const provider = new LoggerProvider({
-  resource: resourceFromAttributes(settings.resourceAttributes),
-  logRecordLimits: { attributeValueLengthLimit: settings.attributeValueLengthLimit },
-  processors: [queueProcessor],
-});
-const otelLogger = provider.getLogger(settings.scopeName, settings.scopeVersion);
+function loggerFor(attributes: ResourceAttributes): OtelLogger {
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes(attributes),
+    logRecordLimits: { attributeValueLengthLimit: settings.attributeValueLengthLimit },
+    processors: [queueProcessor],
+  });
+  return provider.getLogger(settings.scopeName, settings.scopeVersion);
+}
+
+// Records wait in the inbox until the resource is complete, so every record carries the same
+// resource as the SDK's spans and metrics (host.id, for one, is detected asynchronously).
+let otelLogger = loggerFor(settings.resourceAttributes);
+let resourceReady = !settings.resourcePending;
 
 function createExporter(): LogRecordExporter {
   const options = { url: settings.url, headers: settings.headers, timeoutMillis: settings.timeoutMillis };
@@ -134,6 +141,7 @@ function emit(line: string, messageKey: string): boolean {
 
 /** Moves lines from the inbox into the export queue while it has room. */
 function drain(): void {
+  if (!resourceReady) return;
   let unreadable = 0;
   const before = accepted;
   let batch = inbox[0];
@@ -215,6 +223,12 @@ port?.on('message', (message: ToLogWorker) => {
       break;
     case 'flush':
       flushRequested = Math.max(flushRequested, message.sequence);
+      break;
+    case 'resource':
+      if (!resourceReady) {
+        otelLogger = loggerFor(message.attributes);
+        resourceReady = true;
+      }
       break;
     case 'levels':
       Object.assign(labels, message.labels);

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startReceiver, type OtlpReceiver } from '../../src/receiver/index.ts';
+import { otlpEnv, runApp } from '../helpers/run-app.ts';
+import { reportedLogDrops } from './log-helpers.ts';
+
+const BURST = 'test/fixtures/logging/burst-app.mjs';
+const LINES = 10_000;
+
+/** Distinct burst lines received, and whether any arrived twice. */
+function burstLines(receiver: OtlpReceiver): { distinct: number; total: number } {
+  const indexes = receiver.logs.filter((record) => String(record.body).startsWith('burst line ')).map((record) => record.attributes.index);
+  return { distinct: new Set(indexes).size, total: indexes.length };
+}
+
+describe('nothing lost: lines written before the process ends reach the collector, or are counted', () => {
+  let receiver: OtlpReceiver;
+  before(async () => {
+    receiver = await startReceiver();
+  });
+  after(async () => {
+    await receiver.close();
+  });
+
+  // A deadline far above what a healthy local export needs, so the lines normally all arrive; the
+  // assertion holds either way: every line is received once or counted as dropped.
+  const env = (extra: Record<string, string> = {}) => otlpEnv(receiver.url, { FAULTLINE_SHUTDOWN_TIMEOUT_MS: '20000', ...extra });
+
+  const endings: { name: string; mode: string; signal?: NodeJS.Signals }[] = [
+    { name: 'process.exit()', mode: 'exit' },
+    { name: 'an uncaught exception', mode: 'throw' },
+    { name: 'an unhandled rejection', mode: 'reject' },
+    { name: 'SIGTERM', mode: 'signal', signal: 'SIGTERM' },
+    { name: 'SIGINT', mode: 'signal', signal: 'SIGINT' },
+    { name: 'a normal exit', mode: 'natural' },
+  ];
+
+  for (const ending of endings) {
+    test(`${LINES} lines, then ${ending.name}: all arrive once, or the reported drop count is the shortfall`, async () => {
+      receiver.clear();
+      const app = runApp(BURST, { env: env(), args: [ending.mode, String(LINES)] });
+      if (ending.signal !== undefined) {
+        await new Promise<void>((resolve, reject) => {
+          const onData = (chunk: Buffer | string) => {
+            if (String(chunk).includes('burst written')) {
+              app.child.stderr?.off('data', onData);
+              resolve();
+            }
+          };
+          app.child.stderr?.on('data', onData);
+          void app.exited.then(() => {
+            reject(new Error('exited before the burst was written'));
+          });
+        });
+        app.child.kill(ending.signal);
+      }
+      const exit = await app.exited;
+      assert.notEqual(exit.code, null, `the process exits by itself (signal ${String(exit.signal)})`);
+      const dropped = reportedLogDrops(exit.stderr);
+      // Everything was sent before the process ended: no waiting for stragglers.
+      const { distinct, total } = burstLines(receiver);
+      assert.equal(total, distinct, 'no line arrives twice');
+      assert.equal(distinct + dropped, LINES, `received ${distinct}, reported dropped ${dropped}; stderr: ${exit.stderr.slice(0, 2000)}`);
+    });
+  }
+
+  test('collector hangs: the process exits by the deadline and counts every line as dropped', async () => {
+    const hanging = await startReceiver({ mode: 'hang' });
+    try {
+      // Without the deadline the export would wait a minute for an answer.
+      const app = runApp(BURST, {
+        env: otlpEnv(hanging.url, { FAULTLINE_SHUTDOWN_TIMEOUT_MS: '1000', OTEL_EXPORTER_OTLP_TIMEOUT: '60000' }),
+        args: ['natural', '2000'],
+      });
+      const exit = await app.exited;
+      assert.equal(exit.code, 0, exit.stderr);
+      assert.ok(exit.elapsedMs < 30_000, `exited after ${exit.elapsedMs} ms`);
+      assert.equal(hanging.logs.length, 0);
+      assert.equal(reportedLogDrops(exit.stderr), 2000);
+    } finally {
+      await hanging.close();
+    }
+  });
+
+  test('collector stalls: the buffer stays bounded, lines beyond it are dropped at once and counted', async () => {
+    const hanging = await startReceiver({ mode: 'hang' });
+    try {
+      const bufferLines = 100;
+      const queueSize = 100;
+      const app = runApp(BURST, {
+        env: otlpEnv(hanging.url, {
+          FAULTLINE_SHUTDOWN_TIMEOUT_MS: '1000',
+          OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
+          FAULTLINE_LOG_BUFFER_LINES: String(bufferLines),
+          OTEL_BLRP_MAX_QUEUE_SIZE: String(queueSize),
+        }),
+        args: ['stall', '5000'],
+      });
+      const exit = await app.exited;
+      assert.equal(exit.code, 0, exit.stderr);
+      const running = /dropped while running (\d+)/.exec(exit.stderr);
+      assert.ok(running, exit.stderr);
+      // Kept at most: the main thread's bound, the worker's queue and one batch in flight.
+      assert.ok(Number(running[1]) >= 5000 - bufferLines - 2 * queueSize, `dropped while running: ${running[1]}`);
+      assert.equal(reportedLogDrops(exit.stderr), 10_000);
+      assert.equal(hanging.logs.length, 0);
+    } finally {
+      await hanging.close();
+    }
+  });
+});
