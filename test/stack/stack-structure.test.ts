@@ -304,6 +304,9 @@ describe('Compose stack', () => {
     assert.match(dockerfile, /^FROM node:\d+\.\d+\.\d+/m, 'the example image is pinned');
     assert.match(dockerfile, /npm run build/);
     assert.ok(strings(checkout.command, 'checkout.command').join(' ').includes('examples/checkout/'));
+    // The context is the repository root: keep the host's node_modules and dist out of it.
+    const ignored = readText('deploy/example/Dockerfile.dockerignore').split('\n');
+    for (const pattern of ['**/node_modules', 'dist']) assert.ok(ignored.includes(pattern), `the build context leaves out ${pattern}`);
   });
 });
 
