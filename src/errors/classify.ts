@@ -194,7 +194,10 @@ function childrenRule(children: unknown[], depth: number): Rule {
   return agreed === undefined ? rule('internal') : rule(agreed, retryable);
 }
 
-function infoFromFacts(facts: ThrownFacts): ErrorInfo {
+/** ErrorInfo without the fingerprint, which costs a stack parse and a hash. */
+export type ErrorDescription = Omit<ErrorInfo, 'fingerprint'>;
+
+function describe(facts: ThrownFacts): ErrorDescription {
   const verdict = judge(facts, 0);
   const rawMessage = verdict.innerMessage === undefined ? facts.message : `${facts.message}: ${verdict.innerMessage}`;
   return {
@@ -202,9 +205,13 @@ function infoFromFacts(facts: ThrownFacts): ErrorInfo {
     category: verdict.category,
     code: verdict.code === undefined ? undefined : redactText(verdict.code),
     retryable: verdict.retryable,
-    fingerprint: fingerprint(verdict.type, facts.stack, facts.message),
     message: cut(redactText(rawMessage), MAX_MESSAGE_LENGTH),
   };
+}
+
+function infoFromFacts(facts: ThrownFacts): ErrorInfo {
+  const description = describe(facts);
+  return { ...description, fingerprint: fingerprint(description.type, facts.stack, facts.message) };
 }
 
 const FALLBACK_INFO: ErrorInfo = Object.freeze({
@@ -226,6 +233,15 @@ export function classify(thrown: unknown): ErrorInfo {
     return infoFromFacts(readThrown(thrown));
   } catch {
     return { ...FALLBACK_INFO };
+  }
+}
+
+/** classify() without the fingerprint, for the inner errors of a chain. Never throws. */
+export function describeFacts(facts: ThrownFacts): ErrorDescription {
+  try {
+    return describe(facts);
+  } catch {
+    return { type: OTHER_TYPE, category: 'internal', code: undefined, retryable: false, message: '' };
   }
 }
 

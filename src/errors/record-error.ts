@@ -20,7 +20,7 @@ import {
   EVENT_EXCEPTION,
 } from '../semconv.ts';
 import { warnOnce } from '../warn.ts';
-import { classify, classifyFacts, type ErrorInfo } from './classify.ts';
+import { classify, classifyFacts, describeFacts, type ErrorDescription, type ErrorInfo } from './classify.ts';
 import { walkErrorTree } from './error-tree.ts';
 import { MAX_EXTRA_ATTRIBUTES, MAX_STATUS_DESCRIPTION_LENGTH } from './limits.ts';
 import { notesOf } from './notes.ts';
@@ -104,7 +104,7 @@ function cappedType(type: string, runtime: Runtime): string {
 
 function recordOnSpan(span: Span, info: ErrorInfo, tree: ReturnType<typeof walkErrorTree>, runtime: Runtime, options: RecordErrorOptions): void {
   tree.nodes.forEach((node, index) => {
-    const nodeInfo = index === 0 ? info : classifyFacts(node.facts);
+    const nodeInfo: ErrorDescription = index === 0 ? info : describeFacts(node.facts);
     const attributes: Attributes = index === 0 ? extraAttributes(options.attributes) : {};
     attributes[ATTR_EXCEPTION_TYPE] = nodeInfo.type;
     attributes[ATTR_EXCEPTION_MESSAGE] = nodeInfo.message;

@@ -5,18 +5,22 @@ import { safeString } from './safe-read.ts';
 
 /**
  * One kind of secret. `pattern` must carry the `g` flag and run in linear time: it is applied to
- * error messages, stacks and log text of any shape.
+ * error messages, stacks and log text of any shape. A named group `lead` (inside a lookbehind)
+ * marks text just before the match that is masked with it.
  */
 export interface RedactionPattern {
   readonly name: string;
   readonly pattern: RegExp;
   readonly replace: string | ((match: string, ...groups: string[]) => string);
+  /** A cheap test the text must pass for `pattern` to have a chance; skips most patterns on most text. */
+  readonly requires?: RegExp;
 }
 
 export const REDACTED = '[REDACTED]';
 
 // Names of parameters and fields whose value is a secret. Matched at the end of a longer name too
-// (`stripe_secret`, `x-api-key`, `X-Amz-Signature`).
+// (`stripe_secret`, `x-api-key`, `X-Amz-Signature`): the pattern finds the name and whatever
+// precedes it stays as it is.
 const SECRET_NAMES =
   'api[_-]?key|apikey|access[_-]?key|secret[_-]?key|access[_-]?token|refresh[_-]?token|id[_-]?token|auth[_-]?token|' +
   'session[_-]?(?:id|token)|client[_-]?secret|private[_-]?key|credentials?|signature|passphrase|password|passwd|pwd|secret|token';
@@ -49,54 +53,64 @@ function luhnValid(digits: string): boolean {
 export const DEFAULT_REDACTION_PATTERNS: readonly RedactionPattern[] = Object.freeze([
   {
     name: 'private-key',
+    requires: /PRIVATE KEY/,
     pattern: /-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----|$)/g,
     replace: '[REDACTED:private-key]',
   },
   {
     // scheme://user:password@host: the password goes, the user stays (it is usually a service account).
+    // Anchored on "://" (the scheme sits in a lookbehind) so the engine skips ahead quickly.
     name: 'url-credentials',
-    pattern: /\b([a-z][a-z0-9+.-]{0,30}:\/\/)([^\s:@/?#]{0,256}):([^\s/?#]{1,1024})@/gi,
-    replace: `$1$2:${REDACTED}@`,
+    requires: /@/,
+    pattern: /(?<=\b[a-z][a-z0-9+.-]{0,30}):\/\/([^\s:@/?#]{0,256}):([^\s/?#]{1,1024})@/gi,
+    replace: `://$1:${REDACTED}@`,
   },
   {
     name: 'authorization-header',
+    requires: /authorization/i,
     pattern: /\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|digest|token|negotiate|apikey)\s+)?[^\s"',;]+/gi,
     replace: `$1${REDACTED}`,
   },
   {
     name: 'cookie-header',
+    requires: /cookie/i,
     pattern: /\b((?:set-)?cookie["']?\s*[:=]\s*)("[^"\r\n]*"|'[^'\r\n]*'|[^\r\n]+)/gi,
     replace: maskQuoted,
   },
-  { name: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, replace: '[REDACTED:jwt]' },
-  { name: 'stripe-key', pattern: /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|\bwhsec_[A-Za-z0-9]{10,}/g, replace: '[REDACTED:key]' },
-  { name: 'github-token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g, replace: '[REDACTED:key]' },
-  { name: 'gitlab-token', pattern: /\bglpat-[A-Za-z0-9_-]{20,}/g, replace: '[REDACTED:key]' },
-  { name: 'aws-access-key', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g, replace: '[REDACTED:key]' },
-  { name: 'slack-token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, replace: '[REDACTED:key]' },
-  { name: 'google-api-key', pattern: /\bAIza[0-9A-Za-z_-]{35}/g, replace: '[REDACTED:key]' },
-  { name: 'npm-token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/g, replace: '[REDACTED:key]' },
-  { name: 'sendgrid-key', pattern: /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, replace: '[REDACTED:key]' },
-  { name: 'llm-api-key', pattern: /\bsk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{20,}/g, replace: '[REDACTED:key]' },
+  { name: 'jwt', requires: /eyJ/, pattern: /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, replace: '[REDACTED:jwt]' },
+  { name: 'stripe-key', requires: /_live_|_test_|whsec_/, pattern: /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|\bwhsec_[A-Za-z0-9]{10,}/g, replace: '[REDACTED:key]' },
+  { name: 'github-token', requires: /gh[pousr]_|github_pat_/, pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g, replace: '[REDACTED:key]' },
+  { name: 'gitlab-token', requires: /glpat-/, pattern: /\bglpat-[A-Za-z0-9_-]{20,}/g, replace: '[REDACTED:key]' },
+  { name: 'aws-access-key', requires: /A[KSBC][IC]A/, pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g, replace: '[REDACTED:key]' },
+  { name: 'slack-token', requires: /xox/, pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, replace: '[REDACTED:key]' },
+  { name: 'google-api-key', requires: /AIza/, pattern: /\bAIza[0-9A-Za-z_-]{35}/g, replace: '[REDACTED:key]' },
+  { name: 'npm-token', requires: /npm_/, pattern: /\bnpm_[A-Za-z0-9]{36}\b/g, replace: '[REDACTED:key]' },
+  { name: 'sendgrid-key', requires: /SG\./, pattern: /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, replace: '[REDACTED:key]' },
+  { name: 'llm-api-key', requires: /sk-/, pattern: /\bsk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{20,}/g, replace: '[REDACTED:key]' },
   {
     // token=…, "password": "…", x-api-key: …, ?pwd=… — the name stays, the value goes.
     name: 'secret-parameter',
+    requires: /key|token|secret|pass|pwd|credential|signature/i,
     pattern: new RegExp(
-      `(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,40}?(?:${SECRET_NAMES})["']?\\s*[:=]\\s*)("[^"\\r\\n]{0,4096}"|'[^'\\r\\n]{0,4096}'|[^\\s&;,"'}<>\\]]+)`,
+      `((?:${SECRET_NAMES})["']?\\s*[:=]\\s*)("[^"\\r\\n]{0,4096}"|'[^'\\r\\n]{0,4096}'|[^\\s&;,"'}<>\\]]+)`,
       'gi',
     ),
     replace: maskQuoted,
   },
-  { name: 'bearer-token', pattern: /\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi, replace: `$1 ${REDACTED}` },
+  { name: 'bearer-token', requires: /bearer/i, pattern: /\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi, replace: `$1 ${REDACTED}` },
   {
+    // Anchored on "@": the local part is matched by a lookbehind and masked with the match (see
+    // `lead`), which keeps the scan fast on stack traces full of `@scope/package` paths.
     name: 'email',
-    pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
+    requires: /@/,
+    pattern: /(?<=(?<![A-Za-z0-9._%+-])(?<lead>[A-Za-z0-9._%+-]{1,256}))@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
     replace: '[REDACTED:email]',
   },
   {
     // Card numbers: 13–19 digits (spaces or dashes allowed), a card-network first digit (2–6) and a
     // valid Luhn checksum. Epoch timestamps start with 1 and random numbers fail Luhn 9 times in 10.
     name: 'card-number',
+    requires: /\d{4}/,
     pattern: /(?<![\d.])[2-6](?:[ -]?\d){12,18}(?!\d)/g,
     replace: (match: string) => (luhnValid(match.replace(/[ -]/g, '')) ? '[REDACTED:card]' : match),
   },
@@ -125,6 +139,22 @@ function cutAtWord(text: string): string {
   return `${head.slice(0, MAX_REDACT_INPUT - 256)} …[truncated]`;
 }
 
+function applyPattern(text: string, pattern: RegExp, replace: RedactionPattern['replace']): string {
+  if (!pattern.source.includes('(?<lead>')) {
+    return typeof replace === 'string' ? text.replace(pattern, replace) : text.replace(pattern, replace);
+  }
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    const start = match.index - (match.groups?.lead?.length ?? 0);
+    if (start < last) continue;
+    const masked = typeof replace === 'string' ? replace : replace(match[0], ...match.slice(1));
+    out += text.slice(last, start) + masked;
+    last = match.index + match[0].length;
+  }
+  return out + text.slice(last);
+}
+
 /** The patterns in force: the built-in set (unless `redactDefaults` is off) plus configured extras. */
 export function activeRedactionPatterns(): readonly RedactionPattern[] {
   const config = getRuntime().config;
@@ -147,9 +177,10 @@ export function redactText(text: string): string {
   const input: unknown = text;
   let result = typeof input === 'string' ? input : safeString(input, MAX_REDACT_INPUT);
   if (result.length > MAX_REDACT_INPUT) result = cutAtWord(result);
-  for (const { pattern, replace } of activeRedactionPatterns()) {
+  for (const { pattern, replace, requires } of activeRedactionPatterns()) {
     try {
-      result = typeof replace === 'string' ? result.replace(pattern, replace) : result.replace(pattern, replace);
+      if (requires !== undefined && !requires.test(result)) continue;
+      result = applyPattern(result, pattern, replace);
     } catch {
       // A configured pattern misbehaved; the others still run.
     }

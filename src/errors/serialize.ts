@@ -1,6 +1,7 @@
 import { getRuntime } from '../runtime.ts';
 import type { ErrorCategory } from './category.ts';
-import { classifyFacts } from './classify.ts';
+import { describeFacts } from './classify.ts';
+import { fingerprint } from './fingerprint.ts';
 import { walkErrorTree } from './error-tree.ts';
 import { notesOf } from './notes.ts';
 import { redactText, redactValue } from './redact.ts';
@@ -17,7 +18,8 @@ export interface SerializedError {
   /** At most `maxStackFrames` frames. */
   stack?: string;
   notes?: string[];
-  fingerprint: string;
+  /** Grouping key, on the outermost error only. */
+  fingerprint?: string;
   retryable: boolean;
   /** An AppError's `details`, redacted. */
   details?: unknown;
@@ -37,9 +39,11 @@ export function serializeError(err: unknown): SerializedError {
   try {
     const config = getRuntime().config;
     const tree = walkErrorTree(err, config.maxCauseDepth, config.maxExceptionEvents);
-    const serialized = tree.nodes.map((node): SerializedError => {
-      const info = classifyFacts(node.facts);
-      const out: SerializedError = { type: info.type, category: info.category, message: info.message, fingerprint: info.fingerprint, retryable: info.retryable };
+    const serialized = tree.nodes.map((node, index): SerializedError => {
+      // Only the logged error needs a grouping key; its causes are grouped under it.
+      const info = describeFacts(node.facts);
+      const out: SerializedError = { type: info.type, category: info.category, message: info.message, retryable: info.retryable };
+      if (index === 0) out.fingerprint = fingerprint(info.type, node.facts.stack, node.facts.message);
       if (info.code !== undefined) out.code = info.code;
       if (node.facts.stack !== undefined) out.stack = capStack(node.facts.stack, config.maxStackFrames, redactText);
       const notes = notesOf(node.value);

@@ -98,6 +98,12 @@ describe('redaction bounds', () => {
     for (const value of [undefined, null, 42, Symbol('s'), {}, []]) assert.equal(typeof untyped(value), 'string');
   });
 
+  it('masks e-mail addresses next to each other and with long local parts', () => {
+    assert.equal(redactText('alice@example.com,bob@example.org'), '[REDACTED:email],[REDACTED:email]');
+    assert.equal(redactText(`<${'a'.repeat(200)}@example.com>`), '<[REDACTED:email]>');
+    assert.equal(redactText('at f (/app/node_modules/@opentelemetry/api/x.js:1:1)'), 'at f (/app/node_modules/@opentelemetry/api/x.js:1:1)');
+  });
+
   it('bounds redactValue on cycles, depth and breadth', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
@@ -115,7 +121,7 @@ describe('redaction bounds', () => {
 
   it('copes with adversarial input for the patterns in reasonable time (no catastrophic backtracking)', () => {
     // Each of these stays linear; a backtracking pattern would take minutes, not milliseconds.
-    const inputs = ['a-'.repeat(30_000), '4'.repeat(60_000), `${'a.'.repeat(20_000)}@`, `token${'='.repeat(50_000)}`, `https://${'a'.repeat(60_000)}`];
+    const inputs = ['a-'.repeat(30_000), '4'.repeat(60_000), `${'a.'.repeat(20_000)}@`, `token${'='.repeat(50_000)}`, `https://${'a'.repeat(60_000)}`, 'ab://'.repeat(12_000), 'a://b:'.repeat(10_000), '@'.repeat(60_000)];
     for (const input of inputs) assert.equal(typeof redactText(input), 'string');
   });
 });

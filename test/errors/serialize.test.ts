@@ -17,7 +17,8 @@ describe('serializeError', () => {
     assert.equal(serialized.category, 'dependency');
     assert.equal(serialized.message, 'orders db down');
     assert.equal(serialized.retryable, true);
-    assert.match(serialized.fingerprint, /^[0-9a-f]{16}$/);
+    assert.match(serialized.fingerprint ?? '', /^[0-9a-f]{16}$/);
+    assert.equal(serialized.cause?.fingerprint, undefined);
     assert.match(serialized.stack ?? '', /^DatabaseUnavailableError: orders db down\n\s+at /);
     assert.deepEqual(serialized.notes, ['during checkout']);
     assert.deepEqual(serialized.details, { pool: 'orders', waiting: 3 });
