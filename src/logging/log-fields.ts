@@ -9,9 +9,20 @@ import { serializeError } from '../errors/serialize.ts';
 
 const TRACE_FIELDS = new Set(['trace_id', 'span_id', 'trace_flags']);
 
+// Objects serializeError made for a line. pino runs the `err` serializer after `formatters.log`,
+// and a serialized error (message, stack) looks error-like: it must not be serialized twice.
+const serializedErrors = new WeakSet<object>();
+
+function serialize(error: unknown): unknown {
+  const serialized = serializeError(error);
+  serializedErrors.add(serialized);
+  return serialized;
+}
+
 /** The pino `err` serializer: the error model's form for errors, anything else untouched. */
 export function serializeLoggedError(value: unknown): unknown {
-  return isErrorLike(value) ? serializeError(value) : value;
+  if (typeof value === 'object' && value !== null && serializedErrors.has(value)) return value;
+  return isErrorLike(value) ? serialize(value) : value;
 }
 
 /**
@@ -31,7 +42,7 @@ export function prepareFields(object: Record<string, unknown>, userSerialized: R
       continue;
     }
     if (userSerialized.has(key) || TRACE_FIELDS.has(key)) out[key] = value;
-    else if (isErrorLike(value)) out[key] = serializeError(value);
+    else if (isErrorLike(value)) out[key] = serialize(value);
     else if (typeof value === 'string') out[key] = redactText(value);
     else if (typeof value === 'object' && value !== null) out[key] = redactValue(value);
     else out[key] = value;
