@@ -37,6 +37,12 @@ export interface RecordErrorOptions {
   handled?: boolean;
   /** False leaves the span status alone (a 4xx answer is not a failed server span). Default true. */
   setStatus?: boolean;
+  /**
+   * False records on the span only, without counting and without marking the error as recorded:
+   * for instrumentation spans (an HTTP client span seeing a failed call) whose error is counted
+   * where the app handles it. Default true.
+   */
+  count?: boolean;
 }
 
 /**
@@ -53,10 +59,13 @@ export function recordError(err: unknown, options: RecordErrorOptions = {}): Err
   let info: ErrorInfo | undefined;
   try {
     const runtime = getRuntime();
-    const remember = isObjectLike(err);
-    if (remember && runtime.recorded.has(err)) return classify(err);
+    const counting = options.count !== false;
+    const remember = counting && isObjectLike(err);
+    // A crash is always recorded, even when the same error was recorded as handled before it was
+    // rethrown: `error.handled=false` is what the unhandled-error alert counts.
+    if (remember && options.handled !== false && runtime.recorded.has(err)) return classify(err);
     const span = spanFor(options);
-    const counter = runtime.errorCounter;
+    const counter = counting ? runtime.errorCounter : undefined;
     if (span === undefined && counter === undefined) return classify(err);
 
     const tree = walkErrorTree(err, runtime.config.maxCauseDepth, runtime.config.maxExceptionEvents);

@@ -248,14 +248,35 @@ describe('recordError on the app.errors counter', () => {
     assert.equal(wasRecorded(err), false);
     const span = await inSpan(() => {
       const first = recordError(err);
-      const second = recordError(err, { handled: false });
+      const second = recordError(err);
       assert.deepEqual(second, first);
     });
     assert.equal(wasRecorded(err), true);
     assert.equal(exceptionEvents(span).length, 1);
     const points = await errorCounts();
     assert.equal(countOf(points, 'CARD_DECLINED', 'validation', true), 1);
-    assert.equal(countOf(points, 'CARD_DECLINED', 'validation', false), 0);
+  });
+
+  it('still records a crash of an error that was recorded as handled before it was rethrown', async () => {
+    const err = new CardDeclined('logged, then rethrown and never caught');
+    recordError(err);
+    recordError(err, { handled: false });
+    const points = await errorCounts();
+    assert.equal(countOf(points, 'CARD_DECLINED', 'validation', true), 1);
+    assert.equal(countOf(points, 'CARD_DECLINED', 'validation', false), 1);
+  });
+
+  it('count: false records on the span only and leaves the error to be counted where it is handled', async () => {
+    const err = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const span = await inSpan((active) => {
+      recordError(err, { span: active, count: false });
+    });
+    assert.equal(exceptionEvents(span).length, 1);
+    assert.equal(span.status.code, SpanStatusCode.ERROR);
+    assert.equal(wasRecorded(err), false);
+    assert.equal(countOf(await errorCounts(), 'ECONNREFUSED', 'dependency', true), 0);
+    recordError(err);
+    assert.equal(countOf(await errorCounts(), 'ECONNREFUSED', 'dependency', true), 1);
   });
 
   it('records thrown primitives on every call (they cannot be remembered)', async () => {
