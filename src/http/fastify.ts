@@ -57,7 +57,8 @@ function fastifyExchange(request: FastifyRequestLike, reply: FastifyReplyLike): 
     },
     abort: (status) => {
       if (status !== undefined && !res.headersSent) res.statusCode = status;
-      res.destroy();
+      // A response that was already complete has nothing left to cut; destroying it could drop its last bytes.
+      if (!res.writableEnded) res.destroy();
     },
   };
 }

@@ -4,7 +4,7 @@ import type { HttpProblem, ProblemOptions } from './problem.ts';
 
 // Typed structurally so that node:http, Express and anything built on them fit.
 type NodeRequest = Pick<IncomingMessage, 'method' | 'url'> & { originalUrl?: string; socket?: { destroyed?: boolean } | null };
-type NodeResponse = Pick<ServerResponse, 'headersSent' | 'destroyed' | 'statusCode' | 'setHeader' | 'removeHeader' | 'getHeaderNames' | 'end' | 'destroy'>;
+type NodeResponse = Pick<ServerResponse, 'headersSent' | 'destroyed' | 'writableEnded' | 'statusCode' | 'setHeader' | 'removeHeader' | 'getHeaderNames' | 'end' | 'destroy'>;
 
 /** Headers describing a body the handler had started to build; they would contradict the problem body. */
 const REPRESENTATION_HEADERS = /^(?:content-|etag$|last-modified$|transfer-encoding$)/;
@@ -32,7 +32,8 @@ export function nodeExchange(req: NodeRequest, res: NodeResponse): ErrorExchange
     abort: (status) => {
       // Labels the span and the duration metric when the client left before anything was sent.
       if (status !== undefined && !res.headersSent) res.statusCode = status;
-      res.destroy();
+      // A response that was already complete has nothing left to cut; destroying it could drop its last bytes.
+      if (!res.writableEnded) res.destroy();
     },
   };
 }

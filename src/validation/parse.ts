@@ -20,10 +20,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof readProperty(value, 'then') === 'function';
 }
 
+/** `Validation failed (2 issues): /email: Invalid email address; /quantity: Too small…`, capped. */
 function summary(issues: ValidationIssue[], total: number): string {
   const listed = issues.map((issue) => (issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`)).join('; ');
-  const more = total > issues.length ? ` (+${total - issues.length} more)` : '';
-  return cut(`Validation failed: ${listed}${more}`, MAX_SUMMARY_LENGTH);
+  return cut(`Validation failed (${total} ${total === 1 ? 'issue' : 'issues'}): ${listed}`, MAX_SUMMARY_LENGTH);
 }
 
 function failure(rawIssues: unknown, payload: unknown): InstanceType<typeof ValidationError> {
