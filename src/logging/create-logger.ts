@@ -23,13 +23,14 @@ type Stream = DestinationStream & { flush?: (callback: (error?: Error | null) =>
 /** Every line goes to the local destination as the app expects, and to the OTLP worker when enabled. */
 class TeeDestination implements DestinationStream {
   readonly #local: Stream;
-  readonly #shipper: LogShipper | undefined;
+  #shipper: LogShipper | undefined | null = null;
+  readonly #customLabels: Record<number, string> | undefined;
   readonly #messageKey: string;
   readonly #format: ((line: string) => string) | undefined;
 
-  constructor(local: Stream, shipper: LogShipper | undefined, messageKey: string, format: ((line: string) => string) | undefined) {
+  constructor(local: Stream, customLabels: Record<number, string> | undefined, messageKey: string, format: ((line: string) => string) | undefined) {
     this.#local = local;
-    this.#shipper = shipper;
+    this.#customLabels = customLabels;
     this.#messageKey = messageKey;
     this.#format = format;
   }
@@ -40,7 +41,19 @@ class TeeDestination implements DestinationStream {
     } catch {
       // A closed stdout must not stop the export, nor throw into the app.
     }
-    this.#shipper?.write(line, this.#messageKey);
+    this.#ship()?.write(line, this.#messageKey);
+  }
+
+  /**
+   * The shipper is looked up at the first line, not when the logger is made: a logger created at
+   * module top level, before a programmatic `start(options)`, then follows those options.
+   */
+  #ship(): LogShipper | undefined {
+    if (this.#shipper === null) {
+      this.#shipper = getLogShipper();
+      if (this.#customLabels !== undefined) this.#shipper?.registerLevels(this.#customLabels);
+    }
+    return this.#shipper;
   }
 
   /** `logger.flush(cb)`: the local stream, then every line handed to the worker (bounded by the deadline). */
@@ -58,7 +71,7 @@ class TeeDestination implements DestinationStream {
         resolve();
       }
     });
-    void Promise.all([local, this.#shipper?.flush()]).then(() => callback?.(null), () => callback?.(null));
+    void Promise.all([local, this.#ship()?.flush()]).then(() => callback?.(null), () => callback?.(null));
   }
 }
 
@@ -93,8 +106,6 @@ export function createLogger<CustomLevels extends string = never>(options: Creat
   const isTerminal = destination === undefined ? process.stdout.isTTY : (local as { isTTY?: boolean }).isTTY === true;
   const format = wantPretty && isTerminal ? (line: string) => prettyLine(line, messageKey, errorKey, labels) : undefined;
 
-  const shipper = getLogShipper();
-  if (shipper !== undefined && rest.customLevels !== undefined) shipper.registerLevels(labels);
 
   const logger = pino<CustomLevels>(
     {
@@ -129,7 +140,7 @@ export function createLogger<CustomLevels extends string = never>(options: Creat
         },
       },
     },
-    new TeeDestination(local, shipper, messageKey, format),
+    new TeeDestination(local, rest.customLevels === undefined ? undefined : labels, messageKey, format),
   );
   Object.defineProperty(logger, FAULTLINE_LOGGER, { value: true });
   redactChildBindings(logger, userSerialized);

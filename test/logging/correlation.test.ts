@@ -137,6 +137,22 @@ describe('createLogger: records carry the trace context of the span they were wr
     assert.equal(receiver.latestSum('app.errors', { 'error.type': 'CARD_DECLINED', 'error.handled': true }), 3);
   });
 
+  test('OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/json is honoured like the SDK honours it', async () => {
+    receiver.clear();
+    const app = runApp(TRACED, { env: otlpEnv(receiver.url, { OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/json' }) });
+    const exit = await app.exited;
+    assert.equal(exit.code, 0, exit.stderr);
+    const lines = jsonLines(exit.stdout).length;
+    await receiver.waitFor(() => receiver.logs.length >= lines && receiver.spans.some((span) => span.name === 'job-a'), { description: 'the records' });
+    const logRequests = receiver.requests.filter((request) => request.signal === 'logs');
+    assert.ok(logRequests.length > 0);
+    assert.ok(logRequests.every((request) => request.contentType === 'application/json'));
+    const record = recordsWith(receiver.logs, 'where', 'job-a')[0]!;
+    const span = spanNamed(receiver.spans, 'job-a');
+    assert.equal(record.traceId, span.traceId);
+    assert.equal(record.spanId, span.spanId);
+  });
+
   test('OTEL_LOGS_EXPORTER=none: lines stay on stdout, no worker thread starts, nothing is exported', async () => {
     receiver.clear();
     const app = runApp(TRACED, { env: otlpEnv(receiver.url, { OTEL_LOGS_EXPORTER: 'none' }) });

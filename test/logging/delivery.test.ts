@@ -85,10 +85,13 @@ describe('nothing lost: lines written before the process ends reach the collecto
   test('collector stalls: the buffer stays bounded, lines beyond it are dropped at once and counted', async () => {
     const hanging = await startReceiver({ mode: 'hang' });
     try {
+      receiver.clear();
       const bufferLines = 100;
       const queueSize = 100;
+      // Only the logs endpoint hangs; metrics go to the working receiver, drop counter included.
       const app = runApp(BURST, {
-        env: otlpEnv(hanging.url, {
+        env: otlpEnv(receiver.url, {
+          OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${hanging.url}/v1/logs`,
           FAULTLINE_SHUTDOWN_TIMEOUT_MS: '1000',
           OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
           FAULTLINE_LOG_BUFFER_LINES: String(bufferLines),
@@ -100,10 +103,15 @@ describe('nothing lost: lines written before the process ends reach the collecto
       assert.equal(exit.code, 0, exit.stderr);
       const running = /dropped while running (\d+)/.exec(exit.stderr);
       assert.ok(running, exit.stderr);
+      const droppedWhileRunning = Number(running[1]);
       // Kept at most: the main thread's bound, the worker's queue and one batch in flight.
-      assert.ok(Number(running[1]) >= 5000 - bufferLines - 2 * queueSize, `dropped while running: ${running[1]}`);
+      assert.ok(droppedWhileRunning >= 5000 - bufferLines - 2 * queueSize, `dropped while running: ${droppedWhileRunning}`);
       assert.equal(reportedLogDrops(exit.stderr), 10_000);
       assert.equal(hanging.logs.length, 0);
+      assert.equal(receiver.logs.length, 0);
+      await receiver.waitFor(() => receiver.latestSum('faultline.telemetry.dropped', { signal: 'logs' }) >= droppedWhileRunning, {
+        description: 'the drop counter with signal="logs"',
+      });
     } finally {
       await hanging.close();
     }
