@@ -95,7 +95,11 @@ function levelLabels(customLevels: Partial<Record<string, number>> | undefined):
 export function createLogger<CustomLevels extends string = never>(options: CreateLoggerOptions<CustomLevels> = {}): Logger<CustomLevels> {
   const config = getRuntime().config;
   const { pretty, destination, mixin: userMixin, serializers: userSerializers, formatters: userFormatters, hooks: userHooks, ...rest } = options;
-  if ('transport' in options) warnOnce('logger-transport', 'createLogger ignores the pino `transport` option: lines are exported over OTLP already; use `destination` for the local copy');
+  if ('transport' in rest) {
+    // Plain JavaScript callers can still pass it, and pino refuses a transport next to a stream.
+    delete (rest as { transport?: unknown }).transport;
+    warnOnce('logger-transport', 'createLogger ignores the pino `transport` option: lines are exported over OTLP already; use `destination` for the local copy');
+  }
   const messageKey = rest.messageKey ?? 'msg';
   const errorKey = rest.errorKey ?? 'err';
   const userSerialized = new Set(Object.keys(userSerializers ?? {}));
@@ -103,9 +107,8 @@ export function createLogger<CustomLevels extends string = never>(options: Creat
   const local: Stream = destination ?? pino.destination(1);
   const labels = levelLabels(rest.customLevels);
   const wantPretty = pretty ?? config.logPretty;
-  const isTerminal = destination === undefined ? process.stdout.isTTY : (local as { isTTY?: boolean }).isTTY === true;
+  const isTerminal = (destination === undefined ? (process.stdout as { isTTY?: boolean }).isTTY : local.isTTY) === true;
   const format = wantPretty && isTerminal ? (line: string) => prettyLine(line, messageKey, errorKey, labels) : undefined;
-
 
   const logger = pino<CustomLevels>(
     {

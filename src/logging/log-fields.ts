@@ -1,5 +1,5 @@
 import { recordError } from '../errors/record-error.ts';
-import { redactText, redactValue } from '../errors/redact.ts';
+import { isSensitiveKey, REDACTED, redactText, redactValue } from '../errors/redact.ts';
 import { isErrorLike, readProperty } from '../errors/safe-read.ts';
 import { serializeError } from '../errors/serialize.ts';
 
@@ -42,12 +42,22 @@ export function prepareFields(object: Record<string, unknown>, userSerialized: R
       continue;
     }
     if (userSerialized.has(key) || TRACE_FIELDS.has(key)) out[key] = value;
+    else if (isSensitiveKey(key)) out[key] = value === null || value === undefined || typeof value === 'boolean' ? value : REDACTED;
     else if (isErrorLike(value)) out[key] = serialize(value);
     else if (typeof value === 'string') out[key] = redactText(value);
+    else if (typeof value === 'number') out[key] = redactNumber(value);
     else if (typeof value === 'object' && value !== null) out[key] = redactValue(value);
     else out[key] = value;
   }
   return out;
+}
+
+/** A card number logged as a number is still a card number. */
+function redactNumber(value: number): number | string {
+  if (!Number.isSafeInteger(value) || value < 1e12) return value;
+  const text = String(value);
+  const redacted = redactText(text);
+  return redacted === text ? value : redacted;
 }
 
 const ERROR_LEVEL = 50;
