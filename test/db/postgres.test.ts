@@ -246,7 +246,11 @@ describe('PostgreSQL errors, against the real server', () => {
       const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
       const pid = rows[0]!.pid;
       const caught = await failureOf('terminated', async () => {
-        const sleeping = client.query('select pg_sleep(10)');
+        // Settled at once: the rejection may arrive before the terminate call returns.
+        const sleeping = client.query('select pg_sleep(10)').then(
+          () => assert.fail('the sleeping query should have been terminated'),
+          (err: unknown) => err,
+        );
         // Terminate only once the sleep is running, so the query (not the idle client) gets the error.
         for (let attempt = 0; attempt < 200; attempt++) {
           const active = await admin.query(`select 1 from pg_stat_activity where pid = $1 and query like 'select pg_sleep%' and state = 'active'`, [pid]);
@@ -254,7 +258,7 @@ describe('PostgreSQL errors, against the real server', () => {
           await new Promise((resolve) => setTimeout(resolve, 25));
         }
         await admin.query('select pg_terminate_backend($1)', [pid]);
-        await sleeping;
+        throw await sleeping;
       });
       expectTranslation(caught, { code: 'DATABASE_UNAVAILABLE', category: 'dependency', retryable: true, status: 503, sqlstate: '57P01' });
 
