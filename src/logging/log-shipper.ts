@@ -11,6 +11,7 @@ import { Slot, SLOT_COUNT, type FromLogWorker, type LogWorkerSettings, type Reso
 
 const BATCH_LINES = 512;
 const BATCH_CHARS = 1 << 20;
+const RESOURCE_WAIT_MS = 1000;
 const SCOPE_NAME = 'faultline';
 // src/logging and dist/logging are both two levels below the package root.
 const SCOPE_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -50,7 +51,7 @@ export class LogShipper {
   #lastFlushGaveUp = false;
   #stopped = false;
   #exited = false;
-  #knownResource: ResourceAttributes;
+  readonly #knownResource: ResourceAttributes;
   #resourceSent: boolean;
 
   constructor(config: FaultlineConfig) {
@@ -96,6 +97,10 @@ export class LogShipper {
     // After the listeners: adding a 'message' listener refs the worker's port again.
     this.#worker.unref();
     if (resourcePending) {
+      // Detection that never settles must not hold the logs back for longer than a moment.
+      setTimeout(() => {
+        this.#sendResource(this.#knownResource);
+      }, RESOURCE_WAIT_MS).unref();
       const settle = resource.waitForAsyncAttributes?.() ?? Promise.resolve();
       settle.then(
         () => {
