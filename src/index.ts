@@ -47,3 +47,23 @@ export type { RedactionPattern } from './errors/redact.ts';
 // Logging
 export { createLogger, installPinoCorrelation, droppedLogLines } from './logging/index.ts';
 export type { CreateLoggerOptions } from './logging/index.ts';
+
+// HTTP error handlers (RFC 9457 problem details)
+export { problemFor, PROBLEM_CONTENT_TYPE } from './http/problem.ts';
+export type { ProblemDetails, ProblemOptions, ProblemContext, HttpProblem } from './http/problem.ts';
+export { CATEGORY_STATUS, CLIENT_CLOSED_REQUEST } from './http/status.ts';
+export { handleHttpError, withErrorHandling } from './http/node-http.ts';
+export type { ErrorOutcome } from './http/error-response.ts';
+export { expressErrorHandler } from './http/express.ts';
+export type { ExpressErrorMiddleware } from './http/express.ts';
+export { fastifyErrorHandler, fastifyErrorPlugin } from './http/fastify.ts';
+export type { FastifyErrorHandler, FastifyErrorPlugin, FastifyRequestLike, FastifyReplyLike } from './http/fastify.ts';
+
+// PostgreSQL
+export { translatePgError, withPgErrors, isPgError } from './db/postgres.ts';
+export type { TranslatePgErrorOptions } from './db/postgres.ts';
+
+// Boundary validation (Standard Schema)
+export { parse, parseAsync } from './validation/parse.ts';
+export type { ValidationIssue } from './validation/issues.ts';
+export type { StandardSchemaV1, InferOutput } from './validation/standard-schema.ts';

@@ -2,6 +2,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { context, propagation, type Span, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_URL_FULL } from '@opentelemetry/semantic-conventions';
+import { redactText } from '../errors/redact.ts';
 import { markSpanFailed } from './span-failure.ts';
 
 /**
@@ -32,7 +33,7 @@ function startSpan(tracer: Tracer, request: UndiciRequest): void {
         [ATTR_HTTP_REQUEST_METHOD]: method,
         [ATTR_SERVER_ADDRESS]: origin.hostname,
         [ATTR_SERVER_PORT]: port,
-        [ATTR_URL_FULL]: `${origin.origin}${request.path ?? ''}`,
+        [ATTR_URL_FULL]: redactText(`${origin.origin}${request.path ?? ''}`),
       },
     },
     active,

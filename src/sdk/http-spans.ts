@@ -19,6 +19,7 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
   METRIC_HTTP_SERVER_REQUEST_DURATION,
 } from '@opentelemetry/semantic-conventions';
+import { redactText } from '../errors/redact.ts';
 import type { EnterableContextManager } from './context-manager.ts';
 import { markSpanFailed } from './span-failure.ts';
 
@@ -79,7 +80,8 @@ function startServerSpan(tracer: Tracer, contextManager: EnterableContextManager
     [ATTR_URL_SCHEME]: encrypted ? 'https' : 'http',
     [ATTR_NETWORK_PROTOCOL_VERSION]: request.httpVersion,
   };
-  if (queryAt !== -1) attributes[ATTR_URL_QUERY] = target.slice(queryAt + 1);
+  // Query strings carry tokens and e-mail addresses often enough to redact them before they leave.
+  if (queryAt !== -1) attributes[ATTR_URL_QUERY] = redactText(target.slice(queryAt + 1));
   if (host !== '') {
     attributes[ATTR_SERVER_ADDRESS] = portAt > 0 && !host.endsWith(']') ? host.slice(0, portAt) : host;
     const port = portAt > 0 ? Number(host.slice(portAt + 1)) : NaN;
@@ -144,7 +146,7 @@ function startClientSpan(tracer: Tracer, request: ClientRequest): void {
   const attributes: Record<string, string | number> = {
     [ATTR_HTTP_REQUEST_METHOD]: method,
     [ATTR_SERVER_ADDRESS]: host,
-    [ATTR_URL_FULL]: `${protocol}//${host}${Number.isInteger(port) ? `:${port}` : ''}${request.path}`,
+    [ATTR_URL_FULL]: redactText(`${protocol}//${host}${Number.isInteger(port) ? `:${port}` : ''}${request.path}`),
   };
   if (Number.isInteger(port)) attributes[ATTR_SERVER_PORT] = port;
   const span = tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, active);

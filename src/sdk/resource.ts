@@ -17,12 +17,3 @@ export function buildResource(config: FaultlineConfig): Resource {
   const configured = { ...(all || wanted.has('env') ? config.resourceAttributes : {}), 'service.name': config.serviceName };
   return defaultResource().merge(detectResources({ detectors })).merge(resourceFromAttributes(configured));
 }
-
-/** Flat attributes of the resource as far as they are known synchronously (for the log transport worker). */
-export function buildResourceAttributes(config: FaultlineConfig): Record<string, string | number | boolean> {
-  const attributes: Record<string, string | number | boolean> = {};
-  for (const [key, value] of Object.entries(buildResource(config).attributes)) {
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') attributes[key] = value;
-  }
-  return attributes;
-}

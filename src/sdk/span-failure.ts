@@ -13,6 +13,9 @@ export function markSpanFailed(span: Span, errorType: string | undefined, descri
     recordError(error, { span, count: false });
     return;
   }
+  // The app's error handler may already have recorded the real error (DATABASE_UNAVAILABLE rather
+  // than "503"): keep its type and description.
+  if ((span as unknown as { status?: { code?: number } }).status?.code === SpanStatusCode.ERROR) return;
   if (errorType !== undefined) span.setAttribute(ATTR_ERROR_TYPE, errorType);
   span.setStatus({ code: SpanStatusCode.ERROR, ...(description === undefined ? {} : { message: description }) });
 }
