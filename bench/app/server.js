@@ -1,0 +1,44 @@
+// The service under test: Express 5, one route, and every tenth request throws a typed error that the
+// error middleware records and logs. Only the telemetry kit (how an error is defined, recorded and
+// logged) differs between modes; routing, handlers and responses are the same everywhere.
+//
+//   BENCH_MODE=none|faultline|otel-auto|edot|sentry PORT=3000 node [--import <preload>] app/server.js
+import express from 'express';
+import { loadKit } from './kit.js';
+
+const mode = process.env.BENCH_MODE ?? 'none';
+const port = Number(process.env.PORT ?? 3000);
+const kit = await loadKit(mode);
+
+const app = express();
+let served = 0;
+
+app.get('/health', (_request, response) => {
+  response.json({ ok: true, mode });
+});
+
+app.get('/orders/:id', (request, response) => {
+  served += 1;
+  if (served % 10 === 0) {
+    throw new kit.OrderRejected(`order ${request.params.id} was rejected by the pricing rules`, { details: { orderId: request.params.id } });
+  }
+  response.json({ id: request.params.id, status: 'accepted', total: 42.5 });
+});
+
+// Express 5 passes synchronous throws and rejected promises to the error middleware.
+app.use((error, request, response, _next) => {
+  kit.recordAndLog(error, request);
+  response.status(500).json({ error: error.code ?? 'INTERNAL', message: 'the order could not be placed' });
+});
+
+
+app.listen(port, '127.0.0.1', () => {
+  process.send?.({ type: 'listening', port });
+});
+
+// Drops are printed where the harness can read them; `exit` still fires after faultline's SIGTERM flush.
+if (kit.dropReport !== undefined) {
+  process.on('exit', () => {
+    process.stderr.write(`BENCH_DROPS ${JSON.stringify(kit.dropReport())}\n`);
+  });
+}

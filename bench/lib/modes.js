@@ -1,0 +1,53 @@
+// How the app is started in each mode: the preload and the environment. Every exporter points at the
+// bench's collector on loopback; nothing may reach the internet.
+
+export const HTTP_MODES = ['none', 'faultline', 'otel-auto', 'edot', 'sentry'];
+
+export const MODE_LABELS = {
+  none: 'no instrumentation',
+  faultline: 'faultline (`--import faultline/register`)',
+  'otel-auto': '`@opentelemetry/auto-instrumentations-node/register`',
+  edot: 'Elastic EDOT Node (`@elastic/opentelemetry-node`)',
+  sentry: '`@sentry/node` (tracing on)',
+};
+
+const PRELOADS = {
+  none: [],
+  faultline: ['--import', 'faultline/register'],
+  'otel-auto': ['--import', '@opentelemetry/auto-instrumentations-node/register'],
+  edot: ['--import', '@elastic/opentelemetry-node'],
+  sentry: ['--import', './app/sentry-preload.js'],
+};
+
+/** Variables that keep every mode's SDK on loopback and its output out of the measurement. */
+function otelEnv(otlpUrl) {
+  return {
+    OTEL_SERVICE_NAME: 'bench-app',
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_METRICS_EXPORTER: 'otlp',
+    OTEL_LOGS_EXPORTER: 'otlp',
+    // Cloud metadata detectors probe link-local addresses (169.254.169.254) and GCP's metadata host.
+    OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process',
+    OTEL_LOG_LEVEL: 'error',
+  };
+}
+
+/**
+ * @param {string} mode
+ * @param {{ otlpUrl: string, sentryPort: number }} collector
+ * @returns {{ args: string[], env: Record<string, string> }}
+ */
+export function modeLaunch(mode, collector) {
+  const preload = PRELOADS[mode];
+  if (preload === undefined) throw new Error(`unknown mode ${mode}`);
+  const env = { BENCH_MODE: mode };
+  if (mode === 'faultline' || mode === 'otel-auto' || mode === 'edot') Object.assign(env, otelEnv(collector.otlpUrl));
+  if (mode === 'edot') {
+    // EDOT's OpAMP central configuration stays off without an endpoint; say so explicitly anyway.
+    env.ELASTIC_OTEL_OPAMP_ENDPOINT = '';
+  }
+  if (mode === 'sentry') env.SENTRY_DSN = `http://public@127.0.0.1:${collector.sentryPort}/1`;
+  return { args: preload, env };
+}

@@ -1,0 +1,166 @@
+// 1. http: the same Express 5 service under each mode, alternated over rounds, against one collector.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HTTP_MODES, MODE_LABELS, modeLaunch } from '../lib/modes.js';
+import { freePort, runLoad, startApp, startCollector } from '../lib/processes.js';
+import { fmt, median, mib, ratio, shuffle, table, verdict } from '../lib/stats.js';
+import { loadAverage } from '../lib/machine.js';
+
+const EXIT_WAIT_MS = 5_000;
+
+/**
+ * @param {{ rounds: number, durationSec: number, warmupSec: number, modes?: string[], cpus: { app?: number, load?: number }, log: (line: string) => void }} options
+ */
+export async function runHttp({ rounds, durationSec, warmupSec, modes = HTTP_MODES, cpus, log }) {
+  const collector = await startCollector({ cpu: cpus.load });
+  const runs = [];
+  try {
+    for (let round = 1; round <= rounds; round += 1) {
+      const order = shuffle(modes);
+      log(`http round ${round}/${rounds}: ${order.join(', ')}`);
+      for (const mode of order) {
+        const run = await runOnce({ mode, collector, durationSec, warmupSec, cpus });
+        run.round = round;
+        runs.push(run);
+        log(
+          `  ${mode.padEnd(10)} ${fmt(run.rps).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  start-up ${fmt(run.startupMs)} ms  ` +
+            `exit ${run.exitMs === undefined ? `>${EXIT_WAIT_MS} ms` : `${fmt(run.exitMs)} ms`}  RSS ${mib(run.rss)} MiB  ` +
+            `spans ${run.received.spans} logs ${run.received.logs} sentry ${run.received.sentryEnvelopes}`,
+        );
+      }
+    }
+  } finally {
+    await collector.stop();
+  }
+  return summarise(runs, modes);
+}
+
+async function runOnce({ mode, collector, durationSec, warmupSec, cpus }) {
+  await collector.reset();
+  const port = await freePort();
+  const loadBefore = loadAverage();
+  const app = await startApp({ ...modeLaunch(mode, collector), port, cpu: cpus.app });
+  const url = `${app.url}/orders/42`;
+  try {
+    if (warmupSec > 0) await runLoad({ url, durationSec: warmupSec, cpu: cpus.load });
+    const cpuBefore = app.cpuMs();
+    const load = await runLoad({ url, durationSec, cpu: cpus.load });
+    const cpuMs = app.cpuMs() - cpuBefore;
+    const rss = app.rss();
+    const exitMs = await app.stop(EXIT_WAIT_MS);
+    // Whatever the SDK flushed on the way out is in the counts too.
+    await sleep(300);
+    const received = await collector.counts();
+    return {
+      mode,
+      ...load,
+      cpuUsPerRequest: (cpuMs * 1000) / Math.max(1, load.total),
+      rss,
+      startupMs: app.startupMs,
+      exitMs,
+      received,
+      load: Math.max(loadBefore, loadAverage()),
+      stderr: app.stderr,
+    };
+  } finally {
+    if (app.exitCode === undefined) await app.stop(1000);
+  }
+}
+
+function summarise(runs, modes) {
+  const byMode = {};
+  for (const mode of modes) {
+    const own = runs.filter((run) => run.mode === mode);
+    const exited = own.filter((run) => run.exitMs !== undefined);
+    byMode[mode] = {
+      runs: own.length,
+      rps: median(own.map((run) => run.rps)),
+      p50: median(own.map((run) => run.p50)),
+      p99: median(own.map((run) => run.p99)),
+      rss: median(own.map((run) => run.rss)),
+      cpuUsPerRequest: median(own.map((run) => run.cpuUsPerRequest)),
+      startupMs: median(own.map((run) => run.startupMs)),
+      exitMs: median(exited.map((run) => run.exitMs)),
+      notExited: own.length - exited.length,
+      errorsAnswered: median(own.map((run) => run.non2xx / Math.max(1, run.total))),
+      spans: median(own.map((run) => run.received.spans / Math.max(1, run.total))),
+      logs: median(own.map((run) => run.received.logs)),
+      sentryEnvelopes: median(own.map((run) => run.received.sentryEnvelopes)),
+      maxLoad: Math.max(...own.map((run) => run.load)),
+      warnings: [...new Set(own.flatMap((run) => run.stderr.split('\n')).filter((line) => line.trim() !== '' && !line.startsWith('BENCH_')))].slice(0, 5),
+    };
+  }
+  const none = byMode.none;
+  const faultline = byMode.faultline;
+  const targets = [];
+  if (none !== undefined && faultline !== undefined) {
+    targets.push(
+      { name: 'faultline throughput ≥ 0.85× none', value: ratio(faultline.rps, none.rps), pass: faultline.rps / none.rps >= 0.85 },
+      { name: 'faultline p99 ≤ 1.3× none', value: ratio(faultline.p99, none.p99), pass: faultline.p99 <= 1.3 * none.p99 },
+      {
+        name: 'faultline start-up ≤ none + 150 ms',
+        value: `+${fmt(faultline.startupMs - none.startupMs)} ms`,
+        pass: faultline.startupMs - none.startupMs <= 150,
+      },
+    );
+  }
+  return { byMode, runs: runs.map(({ stderr: _stderr, ...run }) => run), targets };
+}
+
+export function httpMarkdown(result, { rounds, durationSec, connections = 32 }) {
+  const { byMode } = result;
+  const none = byMode.none;
+  const rows = Object.entries(byMode).map(([mode, s]) => [
+    MODE_LABELS[mode] ?? mode,
+    fmt(s.rps),
+    ratio(s.rps, none?.rps),
+    `${fmt(s.p50)} ms`,
+    `${fmt(s.p99)} ms`,
+    ratio(s.p99, none?.p99),
+    fmt(s.cpuUsPerRequest),
+    mib(s.rss),
+    `${fmt(s.startupMs)} ms`,
+    none === undefined ? '–' : `${s.startupMs - none.startupMs >= 0 ? '+' : ''}${fmt(s.startupMs - none.startupMs)} ms`,
+    s.notExited === s.runs ? `never (killed after ${EXIT_WAIT_MS / 1000} s)` : `${fmt(s.exitMs)} ms${s.notExited > 0 ? ` (${s.notExited}/${s.runs} never)` : ''}`,
+    telemetryCell(mode, s),
+  ]);
+  return [
+    `Express 5, \`GET /orders/:id\`, every 10th request throws a typed error that the error middleware records and logs;`,
+    `${connections} connections, ${durationSec} s per run after a warm-up, ${rounds} rounds with the modes shuffled in each; medians.`,
+    '',
+    table(
+      ['mode', 'req/s', 'vs none', 'p50', 'p99', 'p99 vs none', 'app CPU µs/req', 'RSS MiB', 'start-up', 'over none', 'exit after SIGTERM', 'telemetry received'],
+      rows,
+    ),
+  ].join('\n');
+}
+
+function telemetryCell(mode, s) {
+  if (mode === 'none') return '–';
+  if (mode === 'sentry') return `${fmt(s.sentryEnvelopes)} envelopes`;
+  return `${s.spans.toFixed(1)} spans/req, ${fmt(s.logs)} log records`;
+}
+
+/** A CPU profile of faultline's app under the same load, summarised by self time (main thread). */
+export async function profileFaultlineHttp({ durationSec, cpus }) {
+  const { mkdtempSync, readdirSync, rmSync, statSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { topSelfTime } = await import('../lib/cpu-profile.js');
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-bench-http-prof-'));
+  const collector = await startCollector({ cpu: cpus.load });
+  try {
+    const launch = modeLaunch('faultline', collector);
+    const app = await startApp({ ...launch, args: ['--cpu-prof', '--cpu-prof-dir', dir, ...launch.args], port: await freePort(), cpu: cpus.app });
+    const url = `${app.url}/orders/42`;
+    await runLoad({ url, durationSec: 2, cpu: cpus.load });
+    await runLoad({ url, durationSec, cpu: cpus.load });
+    await app.stop(15_000);
+    // File names are CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main thread.
+    const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
+    const main = files.find((name) => name.split('.').at(-3) === '0') ?? files.sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0];
+    return main === undefined ? undefined : topSelfTime(join(dir, main), 15);
+  } finally {
+    await collector.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,96 @@
+// One variant of the logging benchmark, in a fresh process: lines per second and CPU per line.
+//   pino:      plain pino, synchronous writes to /dev/null, no SDK;
+//   faultline: faultline started in-process, createLogger with its local copy to /dev/null and the
+//              OTLP copy shipped from its worker thread to the bench's collector.
+// Lines are written inside an active span when an SDK is there, so faultline adds the trace fields.
+//
+//   node suites/logging-worker.js <pino|faultline> <info|error> <lines> <repeats>
+import { createRequire } from 'node:module';
+import { faultlineApi, faultlineOtelApi } from '../lib/faultline-api.js';
+
+const require = createRequire(import.meta.url);
+const pino = require('pino');
+const [variant = 'pino', kind = 'info', linesText = '50000', repeatsText = '5'] = process.argv.slice(2);
+const lines = Number(linesText);
+const repeats = Number(repeatsText);
+
+const devNull = () => pino.destination({ dest: '/dev/null', sync: true });
+let logger;
+let inSpan = (fn) => fn();
+let OrderRejected = class OrderRejectedError extends Error {
+  constructor(message, options = {}) {
+    super(message);
+    this.name = 'OrderRejectedError';
+    this.code = 'ORDER_REJECTED';
+    this.details = options.details;
+  }
+};
+let faultline;
+if (variant === 'pino') {
+  logger = pino({ level: 'info' }, devNull());
+} else if (variant === 'faultline') {
+  faultline = await faultlineApi();
+  await faultline.start();
+  const api = await faultlineOtelApi();
+  const tracer = api.trace.getTracer('bench');
+  inSpan = (fn) => tracer.startActiveSpan('request', (span) => {
+    try {
+      return fn();
+    } finally {
+      span.end();
+    }
+  });
+  logger = faultline.createLogger({ level: 'info', destination: devNull() });
+  OrderRejected = faultline.defineError({ code: 'ORDER_REJECTED', category: 'conflict', httpStatus: 409 });
+} else {
+  throw new Error(`unknown variant ${variant}`);
+}
+
+const write =
+  kind === 'info'
+    ? (i) => logger.info({ orderId: `o-${i}`, userId: 'u-1234', amount: 42.5, items: 3, path: '/orders/:id' }, 'order accepted')
+    : (i) => logger.error({ err: new OrderRejected(`order o-${i} was rejected`, { details: { orderId: `o-${i}` } }), orderId: `o-${i}` }, 'order failed');
+
+function batch(count) {
+  // One span per 100 lines: a request that logs a little, many requests.
+  for (let i = 0; i < count; i += 100) {
+    inSpan(() => {
+      for (let j = i; j < Math.min(count, i + 100); j += 1) write(j);
+    });
+  }
+}
+
+batch(Math.min(lines, 5000));
+
+const samples = [];
+const processCpuStart = process.cpuUsage();
+for (let r = 0; r < repeats; r += 1) {
+  const thread = process.threadCpuUsage();
+  const started = process.hrtime.bigint();
+  batch(lines);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.threadCpuUsage(thread);
+  samples.push({ linesPerSec: lines / seconds, threadCpuUsPerLine: (cpu.user + cpu.system) / lines });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
+// Everything handed over is flushed before the whole-process CPU (worker threads included) is read.
+await new Promise((resolve) => logger.flush(() => resolve()));
+const processCpu = process.cpuUsage(processCpuStart);
+let dropped = 0;
+if (faultline !== undefined) {
+  const logging = await import('../node_modules/faultline/dist/logging/log-shipper.js').catch(() => ({}));
+  dropped = typeof faultline.droppedLogLines === 'function' ? faultline.droppedLogLines() : (logging.droppedLogLines?.() ?? 0);
+  await faultline.shutdown();
+}
+const pick = (key) => samples.map((sample) => sample[key]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+process.stdout.write(
+  `${JSON.stringify({
+    variant,
+    kind,
+    linesPerSec: pick('linesPerSec'),
+    threadCpuUsPerLine: pick('threadCpuUsPerLine'),
+    processCpuUsPerLine: (processCpu.user + processCpu.system) / (lines * repeats),
+    written: lines * repeats + Math.min(lines, 5000),
+    dropped,
+  })}\n`,
+);

@@ -1,0 +1,206 @@
+// 4. Outage: faultline's http service with the collector down for a while and then back, plus the
+// time to exit after SIGTERM while the collector refuses connections or never answers.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { modeLaunch } from '../lib/modes.js';
+import { freePort, runLoad, startApp, startCollector } from '../lib/processes.js';
+import { fmt, mib, table, verdict } from '../lib/stats.js';
+
+const RSS_TARGET_MIB = 20;
+const EXIT_TARGET_MS = 2000;
+
+function sumCounts(a, b) {
+  return { spans: a.spans + b.spans, logs: a.logs + b.logs, metricPoints: a.metricPoints + b.metricPoints };
+}
+
+async function loadChunks({ url, seconds, chunkSec, cpu, onChunk }) {
+  const chunks = [];
+  for (let done = 0; done < seconds; done += chunkSec) {
+    const load = await runLoad({ url, durationSec: Math.min(chunkSec, seconds - done), cpu });
+    chunks.push(load);
+    onChunk?.(load, chunks.length);
+  }
+  const total = chunks.reduce((sum, chunk) => sum + chunk.total, 0);
+  const duration = chunks.reduce((sum, chunk) => sum + chunk.durationSec, 0);
+  return { chunks, total, rps: total / duration };
+}
+
+/** Waits until the collector's counts stop changing (or the deadline passes); returns the counts. */
+async function settled(collector, { quietMs = 3000, timeoutMs = 30_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last = await collector.counts();
+  let stableSince = Date.now();
+  while (Date.now() < deadline) {
+    await sleep(500);
+    const now = await collector.counts();
+    if (now.spans !== last.spans || now.logs !== last.logs || now.metricPoints !== last.metricPoints) {
+      last = now;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince >= quietMs) {
+      break;
+    }
+  }
+  return last;
+}
+
+export async function runOutage({ outageSec, baselineSec, warmupSec, cpus, log }) {
+  const otlpPort = await freePort();
+  let collector = await startCollector({ otlpPort, cpu: cpus.load });
+  const appPort = await freePort();
+  const app = await startApp({ ...modeLaunch('faultline', collector), port: appPort, cpu: cpus.app });
+  const url = `${app.url}/orders/42`;
+  const rssSamples = [];
+  let sampler;
+  let requests = 0;
+  try {
+    if (warmupSec > 0) requests += (await runLoad({ url, durationSec: warmupSec, cpu: cpus.load })).total;
+    const before = await loadChunks({ url, seconds: baselineSec, chunkSec: baselineSec, cpu: cpus.load });
+    requests += before.total;
+    log(`  outage: collector up ${fmt(before.rps)} req/s, RSS ${mib(app.rss())} MiB`);
+    await sleep(1000);
+    const firstCollector = await collector.counts();
+    await collector.stop();
+
+    const rssAtOutage = app.rss();
+    sampler = setInterval(() => rssSamples.push(app.rss()), 1000);
+    const during = await loadChunks({
+      url,
+      seconds: outageSec,
+      chunkSec: 10,
+      cpu: cpus.load,
+      onChunk: (chunk, n) => log(`  outage: collector down, chunk ${n}: ${fmt(chunk.rps)} req/s, RSS ${mib(app.rss())} MiB`),
+    });
+    requests += during.total;
+    const rssAtRecovery = app.rss();
+    clearInterval(sampler);
+    sampler = undefined;
+
+    collector = await startCollector({ otlpPort, cpu: cpus.load });
+    const recoveredAt = Date.now();
+    const delivered = await settled(collector);
+    const deliveredWithinMs = Date.now() - recoveredAt;
+    log(`  outage: collector back; delivered ${delivered.spans} spans, ${delivered.logs} log records, ${delivered.metricPoints} metric points`);
+
+    const after = await loadChunks({ url, seconds: baselineSec, chunkSec: baselineSec, cpu: cpus.load });
+    requests += after.total;
+    const exitMs = await app.stop(15_000);
+    const finalCounts = await settled(collector, { quietMs: 1000, timeoutMs: 10_000 });
+    const received = sumCounts(firstCollector, finalCounts);
+    const appDrops = app.dropReport() ?? {};
+    const droppedTraces = Object.entries(appDrops)
+      .filter(([key]) => key.startsWith('traces|'))
+      .reduce((sum, [, value]) => sum + value, 0);
+    const warnings = app.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('faultline:'))
+      .slice(0, 5);
+    return {
+      outageSec,
+      rpsBefore: before.rps,
+      rpsDuring: during.rps,
+      rpsAfter: after.rps,
+      duringChunks: during.chunks.map((chunk) => chunk.rps),
+      rssAtOutage,
+      rssAtRecovery,
+      rssMax: Math.max(rssAtOutage, ...rssSamples),
+      rssGrowth: Math.max(rssAtOutage, ...rssSamples) - rssAtOutage,
+      delivered,
+      deliveredWithinMs,
+      exitMsCollectorUp: exitMs,
+      requests,
+      received,
+      appDrops,
+      collectorDrops: finalCounts.dropped,
+      unaccountedSpans: requests - received.spans - droppedTraces,
+      warnings,
+    };
+  } finally {
+    if (sampler !== undefined) clearInterval(sampler);
+    if (app.exitCode === undefined) await app.stop(1000);
+    await collector.stop();
+  }
+}
+
+/** Exit after SIGTERM while the collector refuses connections, and while it accepts but never answers. */
+export async function runExitWithCollectorDown({ loadSec, cpus, log }) {
+  const results = {};
+  for (const scenario of ['refused', 'hang']) {
+    let collector;
+    let otlpUrl;
+    if (scenario === 'refused') {
+      otlpUrl = `http://127.0.0.1:${await freePort()}`;
+    } else {
+      collector = await startCollector({ mode: 'hang', cpu: cpus.load });
+      otlpUrl = collector.otlpUrl;
+    }
+    const app = await startApp({ ...modeLaunch('faultline', { otlpUrl, sentryPort: 0 }), port: await freePort(), cpu: cpus.app });
+    try {
+      await runLoad({ url: `${app.url}/orders/42`, durationSec: loadSec, cpu: cpus.load });
+      const exitMs = await app.stop(15_000);
+      results[scenario] = { exitMs, drops: app.dropReport() };
+      log(`  exit with the collector ${scenario === 'refused' ? 'refusing connections' : 'never answering'}: ${exitMs === undefined ? 'did not exit in 15 s' : `${fmt(exitMs)} ms`}`);
+    } finally {
+      if (app.exitCode === undefined) await app.stop(1000);
+      await collector?.stop();
+    }
+  }
+  return results;
+}
+
+export function outageTargets(outage, exits) {
+  const targets = [];
+  if (outage !== undefined) {
+    targets.push({
+      name: `RSS growth ≤ ${RSS_TARGET_MIB} MiB over the ${outage.outageSec} s outage`,
+      value: `${mib(outage.rssGrowth)} MiB`,
+      pass: outage.rssGrowth <= RSS_TARGET_MIB * 2 ** 20,
+    });
+  }
+  if (exits !== undefined) {
+    const worst = Math.max(...Object.values(exits).map((exit) => exit.exitMs ?? Infinity));
+    targets.push({ name: 'exit after SIGTERM ≤ 2 s with the collector down', value: Number.isFinite(worst) ? `${fmt(worst)} ms (worst case)` : 'did not exit', pass: worst <= EXIT_TARGET_MS });
+  }
+  return targets;
+}
+
+export function outageMarkdown(outage, exits) {
+  const lines = [];
+  if (outage !== undefined) {
+    const dropCells = Object.entries(outage.appDrops).map(([key, value]) => `${key.replace('|', ' ')}: ${fmt(value)}`);
+    lines.push(
+      `faultline's http service under load; the collector process is stopped for ${outage.outageSec} s and restarted on the same port.`,
+      '',
+      table(
+        ['measure', 'value'],
+        [
+          ['throughput, collector up (before)', `${fmt(outage.rpsBefore)} req/s`],
+          ['throughput, collector down', `${fmt(outage.rpsDuring)} req/s (${(outage.rpsDuring / outage.rpsBefore).toFixed(2)}× before; per 10 s: ${outage.duringChunks.map((rps) => fmt(rps)).join(', ')})`],
+          ['throughput, collector back (after)', `${fmt(outage.rpsAfter)} req/s (${(outage.rpsAfter / outage.rpsBefore).toFixed(2)}× before)`],
+          ['RSS at the start of the outage → at its end (max)', `${mib(outage.rssAtOutage)} → ${mib(outage.rssAtRecovery)} MiB (max ${mib(outage.rssMax)})`],
+          ['RSS growth during the outage', `${mib(outage.rssGrowth)} MiB`],
+          ['delivered after recovery, before new load', `${fmt(outage.delivered.spans)} spans, ${fmt(outage.delivered.logs)} log records, ${fmt(outage.delivered.metricPoints)} metric points (within ${fmt(outage.deliveredWithinMs / 1000, 1)} s)`],
+          ['drops counted by the app (`droppedTelemetry()` at exit)', dropCells.length === 0 ? 'none reported' : dropCells.join('; ')],
+          ['`faultline.telemetry.dropped` seen at the collector', Object.keys(outage.collectorDrops ?? {}).length === 0 ? 'not received' : Object.entries(outage.collectorDrops).map(([key, value]) => `${key.replace('|', ' ')}: ${fmt(value)}`).join('; ')],
+          ['requests served / spans received / spans counted as dropped', `${fmt(outage.requests)} / ${fmt(outage.received.spans)} / ${fmt(outage.requests - outage.received.spans - outage.unaccountedSpans)}`],
+          ['spans neither received nor counted as dropped', fmt(outage.unaccountedSpans)],
+          ['exit after SIGTERM (collector back)', outage.exitMsCollectorUp === undefined ? 'did not exit within 15 s' : `${fmt(outage.exitMsCollectorUp)} ms`],
+        ],
+      ),
+    );
+    if (outage.warnings.length > 0) lines.push('', 'What the app said on stderr:', '', ...outage.warnings.map((line) => `    ${line}`));
+  }
+  if (exits !== undefined) {
+    lines.push(
+      '',
+      table(
+        ['collector', 'exit after SIGTERM'],
+        Object.entries(exits).map(([scenario, exit]) => [
+          scenario === 'refused' ? 'down (connection refused)' : 'hung (accepts, never answers)',
+          exit.exitMs === undefined ? 'did not exit within 15 s' : `${fmt(exit.exitMs)} ms`,
+        ]),
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+export { verdict };
