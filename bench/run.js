@@ -5,18 +5,19 @@
 //
 //   node run.js [--quick] [--only http,errors,logging,outage] [--rounds 3] [--duration 10]
 //               [--outage 60] [--no-pin] [--no-profile]
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 import { linkFaultline } from './lib/link-faultline.js';
 import { loadAverage, machineInfo } from './lib/machine.js';
 import { canPin } from './lib/processes.js';
 import { table, verdict } from './lib/stats.js';
-import { httpMarkdown, profileFaultlineHttp, runHttp } from './suites/http.js';
+import { addedFunctionsMarkdown, httpMarkdown, profileComparisonMarkdown, profileHttp, runHttp, threadsMarkdown } from './suites/http.js';
 import { errorPathMarkdown, runErrorPath } from './suites/error-path.js';
 import { loggingMarkdown, runLogging } from './suites/logging.js';
 import { outageMarkdown, outageTargets, runExitWithCollectorDown, runOutage } from './suites/outage.js';
-import { profileMarkdown } from './lib/workers.js';
+import process from 'node:process';
 
 const { values } = parseArgs({
   options: {
@@ -47,6 +48,13 @@ const pin = !values['no-pin'] && canPin() && machine.cores >= 2;
 const cpus = pin ? { app: 0, load: 1 } : {};
 
 const started = new Date();
+const commit = (() => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+})();
 const loads = [loadAverage()];
 const log = (line) => process.stdout.write(`${line}\n`);
 linkFaultline();
@@ -62,7 +70,8 @@ if (suites.has('http')) {
   loads.push(loadAverage());
   if (!values['no-profile'] && results.http.targets.some((target) => !target.pass)) {
     log('  profiling faultline under load (a target was missed)');
-    results.httpProfile = await profileFaultlineHttp({ durationSec: settings.durationSec, cpus });
+    results.httpProfileNone = await profileHttp({ mode: 'none', durationSec: settings.durationSec, cpus });
+    results.httpProfile = await profileHttp({ mode: 'faultline', durationSec: settings.durationSec, cpus });
   }
 }
 if (suites.has('errors')) {
@@ -105,6 +114,7 @@ function render() {
         ['CPU', `${machine.cpu}, ${machine.cores} cores`],
         ['memory', `${machine.memoryGiB} GiB`],
         ['Node.js', machine.node],
+        ['faultline', `dist/ built from the work tree at commit ${commit}`],
         ['OS', machine.platform],
         ['placement', pin ? 'app on CPU 0; load generator (autocannon) and collector stand-in on CPU 1' : 'not pinned'],
         ['1-min load average seen', `${loads.map((value) => value.toFixed(2)).join(' → ')}`],
@@ -121,12 +131,27 @@ function render() {
   ];
   if (results.http !== undefined) {
     sections.push('', '## 1. http: overhead against none and the peers', '', httpMarkdown(results.http, settings));
-    if (results.httpProfile !== undefined) {
+    sections.push(
+      '',
+      'CPU per request by thread of the app process, µs (from /proc; every thread shares the app\'s one CPU, so work moved to a',
+      'worker thread still costs throughput):',
+      '',
+      threadsMarkdown(results.http),
+    );
+    if (results.httpProfile !== undefined && results.httpProfileNone !== undefined) {
       sections.push(
         '',
-        `Where faultline's time goes under load (CPU profile of the app's main thread, ${settings.durationSec} s at 32 connections, top self time of ${results.httpProfile.totalMs.toFixed(0)} ms sampled):`,
+        '### Where faultline\'s time goes under load',
         '',
-        profileMarkdown(results.httpProfile, 15),
+        `CPU profiles (V8's sampling profiler, started in the app after start-up and a 2 s warm-up) of the app's main thread under`,
+        `the same load for ${settings.durationSec} s, none and faultline; self time per request, grouped by where the code lives:`,
+        '',
+        profileComparisonMarkdown(results.httpProfileNone, results.httpProfile),
+        '',
+        'The functions whose main-thread self time per request grew most from none to faultline (the other threads\' share is in',
+        'the per-thread table above):',
+        '',
+        addedFunctionsMarkdown(results.httpProfileNone, results.httpProfile, 20),
       );
     }
   }

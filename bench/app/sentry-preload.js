@@ -1,6 +1,7 @@
 // `--import ./app/sentry-preload.js`: Sentry's documented ESM set-up (init before the app loads), with
 // tracing on and the DSN pointing at the bench's local envelope sink so nothing leaves the machine.
 import * as Sentry from '@sentry/node';
+import process from 'node:process';
 
 Sentry.init({
   dsn: process.env.SENTRY_DSN,

@@ -5,6 +5,7 @@
 //   BENCH_MODE=none|faultline|otel-auto|edot|sentry PORT=3000 node [--import <preload>] app/server.js
 import express from 'express';
 import { loadKit } from './kit.js';
+import process from 'node:process';
 
 const mode = process.env.BENCH_MODE ?? 'none';
 const port = Number(process.env.PORT ?? 3000);
@@ -25,7 +26,8 @@ app.get('/orders/:id', (request, response) => {
   response.json({ id: request.params.id, status: 'accepted', total: 42.5 });
 });
 
-// Express 5 passes synchronous throws and rejected promises to the error middleware.
+// Express 5 passes synchronous throws and rejected promises to the error middleware (four parameters).
+// eslint-disable-next-line no-unused-vars
 app.use((error, request, response, _next) => {
   kit.recordAndLog(error, request);
   response.status(500).json({ error: error.code ?? 'INTERNAL', message: 'the order could not be placed' });
@@ -40,5 +42,23 @@ app.listen(port, '127.0.0.1', () => {
 if (kit.dropReport !== undefined) {
   process.on('exit', () => {
     process.stderr.write(`BENCH_DROPS ${JSON.stringify(kit.dropReport())}\n`);
+  });
+}
+
+// Profiling runs only: SIGUSR2 starts the CPU profiler (after start-up and warm-up), SIGINT writes the
+// profile to BENCH_PROFILE and exits.
+if (process.env.BENCH_PROFILE !== undefined) {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  process.on('SIGUSR2', () => {
+    void session.post('Profiler.enable').then(() => session.post('Profiler.start'));
+  });
+  process.once('SIGINT', () => {
+    void session.post('Profiler.stop').then(({ profile }) => {
+      writeFileSync(process.env.BENCH_PROFILE, JSON.stringify(profile));
+      process.exit(0);
+    });
   });
 }

@@ -11,6 +11,8 @@
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { startReceiver } from 'faultline/receiver';
+import { Buffer } from 'node:buffer';
+import process from 'node:process';
 
 const { values } = parseArgs({
   options: {
@@ -67,7 +69,7 @@ async function drain() {
   for (const item of batch) {
     const headers = { 'content-type': item.contentType };
     if (item.encoding !== undefined) headers['content-encoding'] = item.encoding;
-    await fetch(`${receiver.url}${item.path}`, { method: 'POST', headers, body: item.body }).then((response) => response.arrayBuffer());
+    await globalThis.fetch(`${receiver.url}${item.path}`, { method: 'POST', headers, body: item.body }).then((response) => response.arrayBuffer());
   }
 }
 receiver.on('spans', (spans) => {

@@ -1,6 +1,8 @@
 // faultline's public API as the bench uses it. Names are taken from the package entry ('faultline');
 // a name that src/index.ts does not export yet is loaded from its built module instead, with a note
 // on stderr, so the bench runs while the public surface is still being assembled.
+import process from 'node:process';
+import { URL } from 'node:url';
 const FALLBACK_MODULES = {
   start: 'start.js',
   shutdown: 'sdk/start.js',

@@ -3,7 +3,7 @@
 // instead of listing it as a dependency: a `file:..` dependency would make npm install the root's
 // dependencies too.
 import { lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 import { join } from 'node:path';
 
 const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));

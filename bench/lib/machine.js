@@ -1,6 +1,7 @@
 // What the report says about the machine it ran on.
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
+import process from 'node:process';
 
 export function machineInfo() {
   let model = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';

@@ -1,11 +1,13 @@
 // Child processes of the bench: the app under test, the collector stand-in and the load generator,
 // each optionally pinned to a CPU so that they do not take each other's time slices.
 import { spawn, fork } from 'node:child_process';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import process from 'node:process';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, URL } from 'node:url';
 
 export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((path) => existsSync(path));
@@ -57,6 +59,31 @@ export function cpuMillis(pid) {
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU time per thread name in milliseconds (threads of the same name summed): `MainThread`,
+ * `V8Worker` (GC and compiler helpers), `libuv-worker`, and worker threads by the name they were given.
+ */
+export function threadCpuMillis(pid) {
+  const totals = {};
+  let tasks;
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return totals;
+  }
+  for (const task of tasks) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      totals[name] = (totals[name] ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return totals;
 }
 
 function get(url, timeoutMs) {
@@ -124,6 +151,10 @@ export class AppProcess {
 
   cpuMs() {
     return cpuMillis(this.pid);
+  }
+
+  threadCpuMs() {
+    return threadCpuMillis(this.pid);
   }
 
   /**

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_DIR, cleanEnv, pinned } from './processes.js';
 import { topSelfTime } from './cpu-profile.js';
+import process from 'node:process';
 
 /**
  * @param {{ script: string, args?: string[], env?: Record<string, string>, cpu?: number, profile?: boolean }} options

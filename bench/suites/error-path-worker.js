@@ -4,6 +4,8 @@
 //
 //   node suites/error-path-worker.js <nothing|bare|recordError> <ops> <repeats>
 import { faultlineApi, faultlineOtelApi } from '../lib/faultline-api.js';
+import process from 'node:process';
+import { setTimeout } from 'node:timers';
 
 const [variant = 'recordError', opsText = '20000', repeatsText = '5'] = process.argv.slice(2);
 const ops = Number(opsText);

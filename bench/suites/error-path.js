@@ -1,5 +1,5 @@
 // 2. Error path: one recordError against bare span.recordException + counter.add, and against nothing.
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 import { startCollector } from '../lib/processes.js';
 import { fmt, median, table, verdict } from '../lib/stats.js';
 import { profileMarkdown, runWorker } from '../lib/workers.js';

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HTTP_MODES, MODE_LABELS, modeLaunch } from '../lib/modes.js';
 import { freePort, runLoad, startApp, startCollector } from '../lib/processes.js';
-import { fmt, median, mib, ratio, shuffle, table, verdict } from '../lib/stats.js';
+import { fmt, median, mib, ratio, shuffle, table } from '../lib/stats.js';
 import { loadAverage } from '../lib/machine.js';
 
 const EXIT_WAIT_MS = 5_000;
@@ -41,10 +41,16 @@ async function runOnce({ mode, collector, durationSec, warmupSec, cpus }) {
   const app = await startApp({ ...modeLaunch(mode, collector), port, cpu: cpus.app });
   const url = `${app.url}/orders/42`;
   try {
-    if (warmupSec > 0) await runLoad({ url, durationSec: warmupSec, cpu: cpus.load });
+    const warmup = warmupSec > 0 ? await runLoad({ url, durationSec: warmupSec, cpu: cpus.load }) : { total: 0 };
     const cpuBefore = app.cpuMs();
+    const threadsBefore = app.threadCpuMs();
     const load = await runLoad({ url, durationSec, cpu: cpus.load });
     const cpuMs = app.cpuMs() - cpuBefore;
+    const threadUsPerRequest = {};
+    for (const [name, ms] of Object.entries(app.threadCpuMs())) {
+      const us = ((ms - (threadsBefore[name] ?? 0)) * 1000) / Math.max(1, load.total);
+      if (us > 0) threadUsPerRequest[name] = us;
+    }
     const rss = app.rss();
     const exitMs = await app.stop(EXIT_WAIT_MS);
     // Whatever the SDK flushed on the way out is in the counts too.
@@ -54,10 +60,12 @@ async function runOnce({ mode, collector, durationSec, warmupSec, cpus }) {
       mode,
       ...load,
       cpuUsPerRequest: (cpuMs * 1000) / Math.max(1, load.total),
+      threadUsPerRequest,
       rss,
       startupMs: app.startupMs,
       exitMs,
       received,
+      served: warmup.total + load.total,
       load: Math.max(loadBefore, loadAverage()),
       stderr: app.stderr,
     };
@@ -78,11 +86,14 @@ function summarise(runs, modes) {
       p99: median(own.map((run) => run.p99)),
       rss: median(own.map((run) => run.rss)),
       cpuUsPerRequest: median(own.map((run) => run.cpuUsPerRequest)),
+      threadUsPerRequest: Object.fromEntries(
+        [...new Set(own.flatMap((run) => Object.keys(run.threadUsPerRequest)))].map((name) => [name, median(own.map((run) => run.threadUsPerRequest[name] ?? 0))]),
+      ),
       startupMs: median(own.map((run) => run.startupMs)),
       exitMs: median(exited.map((run) => run.exitMs)),
       notExited: own.length - exited.length,
       errorsAnswered: median(own.map((run) => run.non2xx / Math.max(1, run.total))),
-      spans: median(own.map((run) => run.received.spans / Math.max(1, run.total))),
+      spans: median(own.map((run) => run.received.spans / Math.max(1, run.served))),
       logs: median(own.map((run) => run.received.logs)),
       sentryEnvelopes: median(own.map((run) => run.received.sentryEnvelopes)),
       maxLoad: Math.max(...own.map((run) => run.load)),
@@ -103,7 +114,7 @@ function summarise(runs, modes) {
       },
     );
   }
-  return { byMode, runs: runs.map(({ stderr: _stderr, ...run }) => run), targets };
+  return { byMode, runs: runs.map((run) => ({ ...run, stderr: undefined })), targets };
 }
 
 export function httpMarkdown(result, { rounds, durationSec, connections = 32 }) {
@@ -134,33 +145,90 @@ export function httpMarkdown(result, { rounds, durationSec, connections = 32 }) 
   ].join('\n');
 }
 
+/** CPU per request by thread, so that work moved off the main thread is still counted. */
+export function threadsMarkdown(result) {
+  const names = new Set();
+  for (const s of Object.values(result.byMode)) for (const [name, us] of Object.entries(s.threadUsPerRequest)) if (us >= 0.5) names.add(name);
+  const order = ['MainThread', 'V8Worker', ...[...names].filter((name) => name !== 'MainThread' && name !== 'V8Worker').sort()].filter((name) => names.has(name));
+  const rows = Object.entries(result.byMode).map(([mode, s]) => [
+    MODE_LABELS[mode] ?? mode,
+    ...order.map((name) => (s.threadUsPerRequest[name] === undefined ? '–' : s.threadUsPerRequest[name].toFixed(1))),
+    fmt(s.cpuUsPerRequest),
+  ]);
+  const header = ['mode', ...order.map((name) => (name === 'V8Worker' ? 'V8Worker (GC, JIT helpers)' : name)), 'whole process'];
+  return table(header, rows);
+}
+
 function telemetryCell(mode, s) {
   if (mode === 'none') return '–';
   if (mode === 'sentry') return `${fmt(s.sentryEnvelopes)} envelopes`;
   return `${s.spans.toFixed(1)} spans/req, ${fmt(s.logs)} log records`;
 }
 
-/** A CPU profile of faultline's app under the same load, summarised by self time (main thread). */
-export async function profileFaultlineHttp({ durationSec, cpus }) {
-  const { mkdtempSync, readdirSync, rmSync, statSync } = await import('node:fs');
+/**
+ * A CPU profile of the app in one mode under the same load: main-thread self time per request,
+ * broken down by component, and the top functions.
+ */
+export async function profileHttp({ mode, durationSec, cpus }) {
+  const { mkdtempSync, rmSync, existsSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { topSelfTime } = await import('../lib/cpu-profile.js');
+  const { selfTimeByComponent, selfTimeByFunction, topSelfTime } = await import('../lib/cpu-profile.js');
   const dir = mkdtempSync(join(tmpdir(), 'faultline-bench-http-prof-'));
+  const file = join(dir, `${mode}.cpuprofile`);
   const collector = await startCollector({ cpu: cpus.load });
   try {
-    const launch = modeLaunch('faultline', collector);
-    const app = await startApp({ ...launch, args: ['--cpu-prof', '--cpu-prof-dir', dir, ...launch.args], port: await freePort(), cpu: cpus.app });
+    const launch = modeLaunch(mode, collector);
+    const app = await startApp({ ...launch, env: { ...launch.env, BENCH_PROFILE: file }, port: await freePort(), cpu: cpus.app });
     const url = `${app.url}/orders/42`;
     await runLoad({ url, durationSec: 2, cpu: cpus.load });
-    await runLoad({ url, durationSec, cpu: cpus.load });
-    await app.stop(15_000);
-    // File names are CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main thread.
-    const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
-    const main = files.find((name) => name.split('.').at(-3) === '0') ?? files.sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0];
-    return main === undefined ? undefined : topSelfTime(join(dir, main), 15);
+    // Start-up and warm-up stay out of the profile: it covers the measured load only.
+    app.child.kill('SIGUSR2');
+    await sleep(200);
+    const load = await runLoad({ url, durationSec, cpu: cpus.load });
+    app.child.kill('SIGINT');
+    await Promise.race([app.exited, sleep(15_000)]);
+    await app.stop(1000);
+    if (!existsSync(file)) return undefined;
+    return {
+      mode,
+      requests: load.total,
+      rps: load.rps,
+      ...topSelfTime(file, 15),
+      components: selfTimeByComponent(file),
+      functions: selfTimeByFunction(file).all.slice(0, 300),
+    };
   } finally {
     await collector.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Markdown: µs of main-thread self time per request by component, mode against none. */
+export function profileComparisonMarkdown(base, profiled) {
+  const names = [...new Set([...Object.keys(profiled.components), ...Object.keys(base.components)])];
+  const perRequest = (profile, name) => ((profile.components[name] ?? 0) * 1000) / profile.requests;
+  const rows = names
+    .map((name) => [name, perRequest(base, name), perRequest(profiled, name)])
+    .sort((a, b) => b[2] - b[1] - (a[2] - a[1]))
+    .filter((row) => row[1] >= 0.5 || row[2] >= 0.5)
+    .map(([name, a, b]) => [name, a.toFixed(1), b.toFixed(1), `${b - a >= 0 ? '+' : ''}${(b - a).toFixed(1)}`]);
+  const total = (profile) => (profile.totalMs * 1000) / profile.requests;
+  rows.push(['**total**', total(base).toFixed(1), total(profiled).toFixed(1), `+${(total(profiled) - total(base)).toFixed(1)}`]);
+  return table(['component (main thread)', `${base.mode} µs/req`, `${profiled.mode} µs/req`, 'added'], rows);
+}
+
+/** Markdown list: the functions whose self time per request grew the most from `base` to `profiled`. */
+export function addedFunctionsMarkdown(base, profiled, limit = 15) {
+  const key = (entry) => `${entry.name}@${entry.where}`;
+  const baseUs = new Map(base.functions.map((entry) => [key(entry), (entry.selfMs * 1000) / base.requests]));
+  return profiled.functions
+    .map((entry) => {
+      const us = (entry.selfMs * 1000) / profiled.requests;
+      return { ...entry, us, added: us - (baseUs.get(key(entry)) ?? 0) };
+    })
+    .sort((a, b) => b.added - a.added)
+    .slice(0, limit)
+    .map((entry) => `- +${entry.added.toFixed(1)} µs/req \`${entry.name.length > 90 ? `${entry.name.slice(0, 87)}…` : entry.name}\` (${entry.where})`)
+    .join('\n');
 }

@@ -7,6 +7,8 @@
 //   node suites/logging-worker.js <pino|faultline> <info|error> <lines> <repeats>
 import { createRequire } from 'node:module';
 import { faultlineApi, faultlineOtelApi } from '../lib/faultline-api.js';
+import process from 'node:process';
+import { setTimeout } from 'node:timers';
 
 const require = createRequire(import.meta.url);
 const pino = require('pino');

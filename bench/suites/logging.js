@@ -1,5 +1,5 @@
 // 3. Logging: createLogger against plain pino to /dev/null — lines per second and CPU per line.
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 import { startCollector } from '../lib/processes.js';
 import { fmt, median, table, verdict } from '../lib/stats.js';
 import { profileMarkdown, runWorker } from '../lib/workers.js';

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { modeLaunch } from '../lib/modes.js';
 import { freePort, runLoad, startApp, startCollector } from '../lib/processes.js';
 import { fmt, mib, table, verdict } from '../lib/stats.js';
+import { setInterval, clearInterval } from 'node:timers';
 
 const RSS_TARGET_MIB = 20;
 const EXIT_TARGET_MS = 2000;
@@ -53,7 +54,9 @@ export async function runOutage({ outageSec, baselineSec, warmupSec, cpus, log }
   let requests = 0;
   try {
     if (warmupSec > 0) requests += (await runLoad({ url, durationSec: warmupSec, cpu: cpus.load })).total;
+    const rssBeforeBaseline = app.rss();
     const before = await loadChunks({ url, seconds: baselineSec, chunkSec: baselineSec, cpu: cpus.load });
+    const rssAfterBaseline = app.rss();
     requests += before.total;
     log(`  outage: collector up ${fmt(before.rps)} req/s, RSS ${mib(app.rss())} MiB`);
     await sleep(1000);
@@ -62,12 +65,16 @@ export async function runOutage({ outageSec, baselineSec, warmupSec, cpus, log }
 
     const rssAtOutage = app.rss();
     sampler = setInterval(() => rssSamples.push(app.rss()), 1000);
+    const chunkRss = [];
     const during = await loadChunks({
       url,
       seconds: outageSec,
       chunkSec: 10,
       cpu: cpus.load,
-      onChunk: (chunk, n) => log(`  outage: collector down, chunk ${n}: ${fmt(chunk.rps)} req/s, RSS ${mib(app.rss())} MiB`),
+      onChunk: (chunk, n) => {
+        chunkRss.push(app.rss());
+        log(`  outage: collector down, chunk ${n}: ${fmt(chunk.rps)} req/s, RSS ${mib(chunkRss.at(-1))} MiB`);
+      },
     });
     requests += during.total;
     const rssAtRecovery = app.rss();
@@ -99,6 +106,9 @@ export async function runOutage({ outageSec, baselineSec, warmupSec, cpus, log }
       rpsDuring: during.rps,
       rpsAfter: after.rps,
       duringChunks: during.chunks.map((chunk) => chunk.rps),
+      chunkRss,
+      baselineSec,
+      rssBaselineGrowth: rssAfterBaseline - rssBeforeBaseline,
       rssAtOutage,
       rssAtRecovery,
       rssMax: Math.max(rssAtOutage, ...rssSamples),
@@ -176,7 +186,9 @@ export function outageMarkdown(outage, exits) {
           ['throughput, collector down', `${fmt(outage.rpsDuring)} req/s (${(outage.rpsDuring / outage.rpsBefore).toFixed(2)}× before; per 10 s: ${outage.duringChunks.map((rps) => fmt(rps)).join(', ')})`],
           ['throughput, collector back (after)', `${fmt(outage.rpsAfter)} req/s (${(outage.rpsAfter / outage.rpsBefore).toFixed(2)}× before)`],
           ['RSS at the start of the outage → at its end (max)', `${mib(outage.rssAtOutage)} → ${mib(outage.rssAtRecovery)} MiB (max ${mib(outage.rssMax)})`],
-          ['RSS growth during the outage', `${mib(outage.rssGrowth)} MiB`],
+          ['RSS every 10 s of the outage', `${outage.chunkRss.map((rss) => mib(rss)).join(', ')} MiB`],
+          ['RSS growth during the outage (max − start)', `${mib(outage.rssGrowth)} MiB`],
+          [`RSS growth over the ${outage.baselineSec} s before it (collector up)`, `${mib(outage.rssBaselineGrowth)} MiB`],
           ['delivered after recovery, before new load', `${fmt(outage.delivered.spans)} spans, ${fmt(outage.delivered.logs)} log records, ${fmt(outage.delivered.metricPoints)} metric points (within ${fmt(outage.deliveredWithinMs / 1000, 1)} s)`],
           ['drops counted by the app (`droppedTelemetry()` at exit)', dropCells.length === 0 ? 'none reported' : dropCells.join('; ')],
           ['`faultline.telemetry.dropped` seen at the collector', Object.keys(outage.collectorDrops ?? {}).length === 0 ? 'not received' : Object.entries(outage.collectorDrops).map(([key, value]) => `${key.replace('|', ' ')}: ${fmt(value)}`).join('; ')],
