@@ -110,7 +110,7 @@ export const DEFAULT_REDACTION_PATTERNS: readonly RedactionPattern[] = Object.fr
     // Card numbers: 13–19 digits (spaces or dashes allowed), a card-network first digit (2–6) and a
     // valid Luhn checksum. Epoch timestamps start with 1 and random numbers fail Luhn 9 times in 10.
     name: 'card-number',
-    requires: /\d{4}/,
+    requires: /\d(?:[ -]?\d){12}/,
     pattern: /(?<![\d.])[2-6](?:[ -]?\d){12,18}(?!\d)/g,
     replace: (match: string) => (luhnValid(match.replace(/[ -]/g, '')) ? '[REDACTED:card]' : match),
   },
@@ -155,17 +155,47 @@ function applyPattern(text: string, pattern: RegExp, replace: RedactionPattern['
   return out + text.slice(last);
 }
 
-/** The patterns in force: the built-in set (unless `redactDefaults` is off) plus configured extras. */
-export function activeRedactionPatterns(): readonly RedactionPattern[] {
+interface ActivePatterns {
+  redactDefaults: boolean;
+  extras: unknown;
+  patterns: readonly RedactionPattern[];
+  /** One test that every text containing a secret passes; undefined when a pattern has no `requires`. */
+  prefilter: RegExp | undefined;
+}
+
+let active: ActivePatterns | undefined;
+
+/**
+ * A single case-insensitive alternation of every pattern's `requires`: most log fields and stack
+ * lines contain nothing that could be a secret, and one failed test is far cheaper than seventeen.
+ * It only decides whether to look closer, so matching more than needed is harmless.
+ */
+function prefilterOf(patterns: readonly RedactionPattern[]): RegExp | undefined {
+  const sources: string[] = [];
+  for (const pattern of patterns) {
+    if (pattern.requires === undefined) return undefined;
+    sources.push(`(?:${pattern.requires.source})`);
+  }
+  return sources.length === 0 ? /(?!)/ : new RegExp(sources.join('|'), 'i');
+}
+
+function currentPatterns(): ActivePatterns {
   const config = getRuntime().config;
+  if (active?.redactDefaults === config.redactDefaults && active.extras === config.redactPatterns) return active;
   const extras = Array.isArray(config.redactPatterns) ? config.redactPatterns : [];
   const builtIn = config.redactDefaults ? DEFAULT_REDACTION_PATTERNS : [];
-  if (extras.length === 0) return builtIn;
   const custom: RedactionPattern[] = [];
   for (const pattern of extras) {
     if (pattern instanceof RegExp) custom.push({ name: 'custom', pattern: asGlobal(pattern), replace: REDACTED });
   }
-  return [...builtIn, ...custom];
+  const patterns = custom.length === 0 ? builtIn : [...builtIn, ...custom];
+  active = { redactDefaults: config.redactDefaults, extras: config.redactPatterns, patterns, prefilter: prefilterOf(patterns) };
+  return active;
+}
+
+/** The patterns in force: the built-in set (unless `redactDefaults` is off) plus configured extras. */
+export function activeRedactionPatterns(): readonly RedactionPattern[] {
+  return currentPatterns().patterns;
 }
 
 /**
@@ -177,7 +207,9 @@ export function redactText(text: string): string {
   const input: unknown = text;
   let result = typeof input === 'string' ? input : safeString(input, MAX_REDACT_INPUT);
   if (result.length > MAX_REDACT_INPUT) result = cutAtWord(result);
-  for (const { pattern, replace, requires } of activeRedactionPatterns()) {
+  const { patterns, prefilter } = currentPatterns();
+  if (prefilter?.test(result) === false) return result;
+  for (const { pattern, replace, requires } of patterns) {
     try {
       if (requires !== undefined && !requires.test(result)) continue;
       result = applyPattern(result, pattern, replace);
