@@ -1,0 +1,262 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startReceiver, type OtlpReceiver } from 'faultline/receiver';
+import { parseOptions, USAGE, UsageError, type DemoOptions } from './options.ts';
+import { startOutageRelay, type OutageRelay } from './outage-relay.ts';
+import { checkPostgres, postgresTarget } from './postgres.ts';
+import { clock } from './counts-table.ts';
+import { checkRedaction } from './redaction-check.ts';
+import { ResponseFeed } from './response-feed.ts';
+import { ServiceFailed, startService, type RunningService } from './services.ts';
+import { colourWanted, createStyle, type Style } from './style.ts';
+import { TelemetryFeed } from './telemetry-feed.ts';
+import { Traffic, type Exchange } from './traffic.ts';
+
+// The demo, start to end: check PostgreSQL, start the receiver (or pick the Collector), start the
+// payment gateway and the checkout under the preload, drive traffic with a database outage in the
+// middle, print the feed, and on the way out stop everything in order and print a summary.
+
+const GATEWAY_TIMEOUT_MS = 1000;
+const OUTAGE_EVERY_MS = 60_000;
+
+function print(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function fail(message: string): number {
+  process.stderr.write(`demo: ${message}\n`);
+  return 1;
+}
+
+/** The services' environment: with the embedded receiver, fast exports to it and nothing else. */
+function telemetryEnv(options: DemoOptions, receiver: OtlpReceiver | undefined): NodeJS.ProcessEnv {
+  if (receiver === undefined) return { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint };
+  // A shell's OTEL_* settings (another endpoint, an exporter turned off, a sampler) would empty the feed.
+  const kept = Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_') || key === 'OTEL_SERVICE_NAME' || key === 'OTEL_RESOURCE_ATTRIBUTES');
+  return {
+    ...Object.fromEntries(kept),
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+    OTEL_BLRP_SCHEDULE_DELAY: '200',
+    OTEL_METRIC_EXPORT_INTERVAL: '1000',
+  };
+}
+
+/** When the database goes away, for how long, and how often (every minute until stopped). */
+function outagePlan(durationMs: number | undefined): { firstAtMs: number; lengthMs: number } {
+  if (durationMs === undefined) return { firstAtMs: 20_000, lengthMs: 6000 };
+  return { firstAtMs: Math.min(20_000, durationMs * 0.4), lengthMs: Math.min(6000, Math.max(1500, durationMs * 0.2)) };
+}
+
+async function runOutages(
+  relay: OutageRelay,
+  traffic: Traffic,
+  durationMs: number | undefined,
+  startedAt: number,
+  signal: AbortSignal,
+  announce: (line: string) => void,
+  style: Style,
+): Promise<void> {
+  const { firstAtMs, lengthMs } = outagePlan(durationMs);
+  // After the first round, so that a short run shows every other failure too.
+  await traffic.firstRoundDone();
+  let nextAt = startedAt + firstAtMs;
+  while (!signal.aborted) {
+    await sleep(Math.max(0, nextAt - Date.now()), undefined, { signal });
+    relay.setDown(true);
+    announce(style.red(style.bold(`${clock(Date.now())}  ── database outage: connections to PostgreSQL are cut for ${(lengthMs / 1000).toFixed(1)} s ──`)));
+    try {
+      await sleep(lengthMs, undefined, { signal });
+    } finally {
+      relay.setDown(false);
+      announce(style.green(style.bold(`${clock(Date.now())}  ── database back ──`)));
+    }
+    nextAt += OUTAGE_EVERY_MS;
+  }
+}
+
+function waitForStop(durationMs: number | undefined): { stopped: Promise<string>; signals: () => void } {
+  let resolveStop: (reason: string) => void = () => undefined;
+  const stopped = new Promise<string>((resolve) => {
+    resolveStop = resolve;
+  });
+  let count = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    count += 1;
+    // A second Ctrl-C: out now (the services are killed on exit).
+    if (count > 1) process.exit(130);
+    resolveStop(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  if (durationMs !== undefined) {
+    setTimeout(() => {
+      resolveStop('duration');
+    }, durationMs).unref();
+  }
+  return {
+    stopped,
+    signals: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let options: DemoOptions;
+  try {
+    options = parseOptions(argv, process.env);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`demo: ${err.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (options.help) {
+    print(USAGE);
+    return 0;
+  }
+  const style = createStyle(colourWanted(process.stdout, process.env));
+
+  let target;
+  try {
+    target = postgresTarget(process.env);
+  } catch {
+    return fail('DATABASE_URL is not a valid URL (expected postgres://user:password@host:port/database)');
+  }
+  const unreachable = await checkPostgres(target);
+  if (unreachable !== undefined) {
+    return fail(`cannot connect to PostgreSQL at ${target.display} (${unreachable}) — start it or set DATABASE_URL`);
+  }
+
+  const relay = await startOutageRelay(target.socket);
+  const receiver = options.otlpEndpoint === undefined ? await startReceiver() : undefined;
+  const env = telemetryEnv(options, receiver);
+  const checkoutName = env.OTEL_SERVICE_NAME?.trim() || 'checkout';
+  const durationMs = options.durationSeconds === undefined ? undefined : options.durationSeconds * 1000;
+  const services: RunningService[] = [];
+  const cleanUp = async () => {
+    await Promise.all(services.map((service) => service.stop()));
+    await Promise.all([relay.close(), receiver?.close()]);
+  };
+
+  try {
+    services.push(
+      await startService('payment-gateway', 'payment-gateway.ts', 'payment gateway listening', {
+        ...env,
+        OTEL_SERVICE_NAME: 'payment-gateway',
+        PORT: '0',
+        // Random failures only in a long run: a short one stays deterministic.
+        GATEWAY_RANDOM_FAILURE_RATE: durationMs === undefined ? '0.02' : '0',
+      }),
+    );
+    services.push(
+      await startService(checkoutName, 'server.ts', 'checkout listening', {
+        ...env,
+        OTEL_SERVICE_NAME: checkoutName,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        CHECKOUT_FRAMEWORK: options.framework,
+        DATABASE_URL: target.connectionStringVia(relay.port),
+        PAYMENT_GATEWAY_URL: services[0]?.url,
+        GATEWAY_TIMEOUT_MS: String(GATEWAY_TIMEOUT_MS),
+      }),
+    );
+  } catch (err) {
+    await cleanUp();
+    if (err instanceof ServiceFailed) return fail(err.message);
+    throw err;
+  }
+  const [gateway, checkout] = services as [RunningService, RunningService];
+
+  print(style.bold(`faultline demo · the checkout example on ${options.framework === 'express' ? 'Express 5' : 'Fastify 5'}, under node --import faultline/register`));
+  print(`  checkout          ${checkout.url}   (POST /orders, POST /orders/:id/charges)`);
+  print(`  payment gateway   ${gateway.url}   (fake; answers by card number)`);
+  print(`  PostgreSQL        ${target.display}, through a relay the demo cuts for the outages`);
+  print(
+    receiver === undefined
+      ? `  telemetry         OTLP to ${options.otlpEndpoint ?? ''} (the feed below shows the answers; spans and logs are in your backend)`
+      : `  telemetry         embedded OTLP receiver at ${receiver.url}`,
+  );
+  print(`  traffic           ${options.rate} scenarios/s ${durationMs === undefined ? 'until Ctrl-C' : `for ${options.durationSeconds ?? 0} s`}`);
+
+  const write = (line: string) => {
+    print(line);
+  };
+  const telemetryFeed = receiver === undefined ? undefined : new TelemetryFeed(receiver, { service: checkoutName, style, write });
+  const responseFeed = receiver === undefined ? new ResponseFeed({ style, write }) : undefined;
+  const feed = telemetryFeed ?? responseFeed;
+  const countsTable = () => feed?.countsTable() ?? [];
+  const announce = (line: string) => {
+    feed?.announce(line);
+  };
+
+  const traffic = new Traffic({
+    baseUrl: checkout.url,
+    rate: options.rate,
+    onExchange: (exchange: Exchange) => {
+      responseFeed?.add(exchange);
+    },
+  });
+  const startedAt = Date.now();
+  const { stopped, signals } = waitForStop(durationMs);
+  const outages = new AbortController();
+  const outageRun = runOutages(relay, traffic, durationMs, startedAt, outages.signal, announce, style).catch(() => undefined);
+  const countsEveryMs = durationMs === undefined ? 10_000 : Math.min(10_000, Math.max(3000, durationMs / 3));
+  let countsDueAt = startedAt + countsEveryMs;
+  const ticker = setInterval(() => {
+    telemetryFeed?.printDue();
+    if (Date.now() >= countsDueAt) {
+      countsDueAt += countsEveryMs;
+      print();
+      for (const line of countsTable()) print(line);
+    }
+  }, 250);
+  traffic.start();
+
+  const reason = await stopped;
+  print();
+  print(style.dim(reason === 'duration' ? '── time is up: stopping the traffic, then the services ──' : `── ${reason}: stopping the traffic, then the services (again to quit at once) ──`));
+  outages.abort();
+  await outageRun;
+  await traffic.stop();
+  const elapsedMs = Date.now() - startedAt;
+  // Each service flushes its spans, logs and metrics on SIGTERM before it exits.
+  const exitCodes = await Promise.all(services.map((service) => service.stop()));
+  const failed = traffic.exchanges.filter((exchange) => exchange.status === 0 || exchange.status >= 400);
+  const failedTraces = failed.map((exchange) => exchange.traceId).filter((id): id is string => id !== undefined);
+  if (telemetryFeed !== undefined && receiver !== undefined) {
+    await receiver
+      .waitFor(() => failedTraces.every((id) => telemetryFeed.errorTraces.has(id)), { timeoutMs: 10_000, description: 'the error spans of every failed request' })
+      .catch(() => undefined);
+  }
+  clearInterval(ticker);
+  telemetryFeed?.printDue(true);
+  signals();
+
+  print();
+  print(style.bold('── summary ──'));
+  const ok = traffic.exchanges.length - failed.length;
+  print(`  ${(elapsedMs / 1000).toFixed(1)} s of traffic: ${traffic.exchanges.length} requests, ${ok} succeeded, ${failed.length} failed`);
+  for (const line of countsTable()) print(`  ${line}`);
+  const problems: string[] = [];
+  const crashed = exitCodes.filter((code) => code !== 0);
+  if (crashed.length > 0) problems.push(`a service exited with code ${crashed.join(', ')}`);
+  if (telemetryFeed !== undefined && receiver !== undefined) {
+    const arrived = failedTraces.filter((id) => telemetryFeed.errorTraces.has(id)).length;
+    const counted = telemetryFeed.counts().reduce((sum, row) => sum + row.count, 0);
+    const withLogs = failedTraces.filter((id) => telemetryFeed.tracesWithLogs.has(id)).length;
+    const redaction = checkRedaction(receiver);
+    print(`  error spans: ${arrived} of ${failed.length} failed requests arrived as an error span with its trace ID`);
+    print(`  counted once: the app.errors counter totals ${counted} for ${failed.length} failed requests`);
+    print(`  correlated logs: ${withLogs} of ${arrived} errors came with log lines of their own trace`);
+    print(`  redaction: ${redaction.unredacted} card numbers in ${redaction.spans} spans and ${redaction.logs} log records; ${redaction.masked} masked as [REDACTED:card]`);
+    if (arrived < failed.length) problems.push(`${failed.length - arrived} failed requests never arrived as error spans`);
+    if (counted !== failed.length) problems.push(`app.errors counted ${counted} errors for ${failed.length} failed requests`);
+    if (redaction.unredacted > 0) problems.push(`${redaction.unredacted} card numbers left the services unredacted`);
+  } else {
+    print(`  telemetry went to ${options.otlpEndpoint ?? ''}: look the trace IDs above up in Grafana (Tempo, then its logs in Loki)`);
+  }
+  await Promise.all([relay.close(), receiver?.close()]);
+  for (const problem of problems) process.stderr.write(`demo: ${problem}\n`);
+  return problems.length === 0 ? 0 : 1;
+}

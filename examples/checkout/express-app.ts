@@ -1,0 +1,23 @@
+import express from 'express';
+import { expressErrorHandler } from 'faultline';
+import type { Checkout } from './checkout.ts';
+
+/** The checkout on Express 5, which passes a rejected async handler's error to the error middleware. */
+export function expressApp(checkout: Checkout): express.Express {
+  const app = express();
+  app.use(express.json({ limit: '16kb' }));
+
+  app.post('/orders', async (req, res) => {
+    res.status(201).json(await checkout.createOrder(req.body));
+  });
+  app.get('/orders/:id', async (req, res) => {
+    res.json(await checkout.getOrder(req.params.id));
+  });
+  app.post('/orders/:id/charges', async (req, res) => {
+    res.status(201).json(await checkout.chargeOrder(req.params.id, req.body));
+  });
+
+  // Last: every error above (and a malformed JSON body) gets its status and a problem+json body.
+  app.use(expressErrorHandler());
+  return app;
+}
