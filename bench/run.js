@@ -38,6 +38,8 @@ const settings = {
   durationSec: Number(values.duration ?? (quick ? 3 : 10)),
   warmupSec: quick ? 1 : 2,
   outageSec: Number(values.outage ?? (quick ? 10 : 60)),
+  // The control period before the outage, with the collector up.
+  baselineSec: quick ? 10 : 30,
   errorOps: quick ? 5000 : 20_000,
   logLines: quick ? 10_000 : 50_000,
 };
@@ -88,7 +90,7 @@ if (suites.has('logging')) {
 }
 if (suites.has('outage')) {
   log('\n4. outage');
-  results.outage = await runOutage({ outageSec: settings.outageSec, baselineSec: settings.durationSec, warmupSec: settings.warmupSec, cpus, log });
+  results.outage = await runOutage({ outageSec: settings.outageSec, baselineSec: settings.baselineSec, warmupSec: settings.warmupSec, cpus, log });
   results.exits = await runExitWithCollectorDown({ loadSec: Math.min(5, settings.durationSec), cpus, log });
   targets.push(...outageTargets(results.outage, results.exits));
   loads.push(loadAverage());

@@ -18,6 +18,11 @@ app.get('/health', (_request, response) => {
   response.json({ ok: true, mode });
 });
 
+// How many order requests the app answered, for accounting spans against requests.
+app.get('/stats', (_request, response) => {
+  response.json({ served });
+});
+
 app.get('/orders/:id', (request, response) => {
   served += 1;
   if (served % 10 === 0) {

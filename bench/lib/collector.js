@@ -33,7 +33,9 @@ const counts = {
   undecodable: 0,
   sentryEnvelopes: 0,
   sentryItems: {},
+  spanNames: {},
 };
+const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 // The last value seen of each self-telemetry counter series, keyed by its attributes.
 const dropped = new Map();
 
@@ -75,6 +77,9 @@ async function drain() {
 receiver.on('spans', (spans) => {
   counts.spans += spans.length;
   for (const span of spans) {
+    // Names of server spans carry the route, bounded; the count per kind and name shows what a mode emits.
+    const key = `${SPAN_KINDS[span.kind] ?? span.kind} ${span.name}`.slice(0, 80);
+    if (key in counts.spanNames || Object.keys(counts.spanNames).length < 50) counts.spanNames[key] = (counts.spanNames[key] ?? 0) + 1;
     if (span.status?.code === 2 || span.status?.code === 'STATUS_CODE_ERROR') counts.errorSpans += 1;
     for (const event of span.events ?? []) if (event.name === 'exception') counts.exceptionEvents += 1;
   }

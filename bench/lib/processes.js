@@ -149,6 +149,12 @@ export class AppProcess {
     return rssBytes(this.pid);
   }
 
+  /** The number of `/orders/:id` requests the app has answered. */
+  async served() {
+    const response = await globalThis.fetch(`${this.url}/stats`);
+    return (await response.json()).served;
+  }
+
   cpuMs() {
     return cpuMillis(this.pid);
   }

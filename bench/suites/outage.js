@@ -9,8 +9,15 @@ import { setInterval, clearInterval } from 'node:timers';
 const RSS_TARGET_MIB = 20;
 const EXIT_TARGET_MS = 2000;
 
+const ORDER_SPAN = 'server GET /orders/:id';
+
 function sumCounts(a, b) {
-  return { spans: a.spans + b.spans, logs: a.logs + b.logs, metricPoints: a.metricPoints + b.metricPoints };
+  return {
+    spans: a.spans + b.spans,
+    orderSpans: (a.spanNames[ORDER_SPAN] ?? 0) + (b.spanNames[ORDER_SPAN] ?? 0),
+    logs: a.logs + b.logs,
+    metricPoints: a.metricPoints + b.metricPoints,
+  };
 }
 
 async function loadChunks({ url, seconds, chunkSec, cpu, onChunk }) {
@@ -44,6 +51,7 @@ async function settled(collector, { quietMs = 3000, timeoutMs = 30_000 } = {}) {
 }
 
 export async function runOutage({ outageSec, baselineSec, warmupSec, cpus, log }) {
+  const chunkSec = 10;
   const otlpPort = await freePort();
   let collector = await startCollector({ otlpPort, cpu: cpus.load });
   const appPort = await freePort();
@@ -51,14 +59,22 @@ export async function runOutage({ outageSec, baselineSec, warmupSec, cpus, log }
   const url = `${app.url}/orders/42`;
   const rssSamples = [];
   let sampler;
-  let requests = 0;
   try {
-    if (warmupSec > 0) requests += (await runLoad({ url, durationSec: warmupSec, cpu: cpus.load })).total;
+    if (warmupSec > 0) await runLoad({ url, durationSec: warmupSec, cpu: cpus.load });
+    // The same length of time with the collector up first: the control for RSS growth under load.
     const rssBeforeBaseline = app.rss();
-    const before = await loadChunks({ url, seconds: baselineSec, chunkSec: baselineSec, cpu: cpus.load });
+    const baselineRss = [];
+    const before = await loadChunks({
+      url,
+      seconds: baselineSec,
+      chunkSec,
+      cpu: cpus.load,
+      onChunk: (chunk, n) => {
+        baselineRss.push(app.rss());
+        log(`  outage: collector up, chunk ${n}: ${fmt(chunk.rps)} req/s, RSS ${mib(baselineRss.at(-1))} MiB`);
+      },
+    });
     const rssAfterBaseline = app.rss();
-    requests += before.total;
-    log(`  outage: collector up ${fmt(before.rps)} req/s, RSS ${mib(app.rss())} MiB`);
     await sleep(1000);
     const firstCollector = await collector.counts();
     await collector.stop();
@@ -69,14 +85,13 @@ export async function runOutage({ outageSec, baselineSec, warmupSec, cpus, log }
     const during = await loadChunks({
       url,
       seconds: outageSec,
-      chunkSec: 10,
+      chunkSec,
       cpu: cpus.load,
       onChunk: (chunk, n) => {
         chunkRss.push(app.rss());
         log(`  outage: collector down, chunk ${n}: ${fmt(chunk.rps)} req/s, RSS ${mib(chunkRss.at(-1))} MiB`);
       },
     });
-    requests += during.total;
     const rssAtRecovery = app.rss();
     clearInterval(sampler);
     sampler = undefined;
@@ -87,8 +102,8 @@ export async function runOutage({ outageSec, baselineSec, warmupSec, cpus, log }
     const deliveredWithinMs = Date.now() - recoveredAt;
     log(`  outage: collector back; delivered ${delivered.spans} spans, ${delivered.logs} log records, ${delivered.metricPoints} metric points`);
 
-    const after = await loadChunks({ url, seconds: baselineSec, chunkSec: baselineSec, cpu: cpus.load });
-    requests += after.total;
+    const after = await loadChunks({ url, seconds: chunkSec, chunkSec, cpu: cpus.load });
+    const requests = await app.served();
     const exitMs = await app.stop(15_000);
     const finalCounts = await settled(collector, { quietMs: 1000, timeoutMs: 10_000 });
     const received = sumCounts(firstCollector, finalCounts);
@@ -108,7 +123,8 @@ export async function runOutage({ outageSec, baselineSec, warmupSec, cpus, log }
       duringChunks: during.chunks.map((chunk) => chunk.rps),
       chunkRss,
       baselineSec,
-      rssBaselineGrowth: rssAfterBaseline - rssBeforeBaseline,
+      baselineRss,
+      rssBaselineGrowth: Math.max(rssAfterBaseline, ...baselineRss) - rssBeforeBaseline,
       rssAtOutage,
       rssAtRecovery,
       rssMax: Math.max(rssAtOutage, ...rssSamples),
@@ -120,7 +136,14 @@ export async function runOutage({ outageSec, baselineSec, warmupSec, cpus, log }
       received,
       appDrops,
       collectorDrops: finalCounts.dropped,
-      unaccountedSpans: requests - received.spans - droppedTraces,
+      orderSpans: received.orderSpans,
+      // Every tenth order request logs one error line.
+      logLines: Math.floor(requests / 10),
+      droppedLogs: Object.entries(appDrops)
+        .filter(([key]) => key.startsWith('logs|'))
+        .reduce((sum, [, value]) => sum + value, 0),
+      droppedTraces,
+      unaccountedSpans: requests - received.orderSpans - droppedTraces,
       warnings,
     };
   } finally {
@@ -182,18 +205,23 @@ export function outageMarkdown(outage, exits) {
       table(
         ['measure', 'value'],
         [
-          ['throughput, collector up (before)', `${fmt(outage.rpsBefore)} req/s`],
+          [`throughput, collector up (${outage.baselineSec} s before)`, `${fmt(outage.rpsBefore)} req/s`],
           ['throughput, collector down', `${fmt(outage.rpsDuring)} req/s (${(outage.rpsDuring / outage.rpsBefore).toFixed(2)}× before; per 10 s: ${outage.duringChunks.map((rps) => fmt(rps)).join(', ')})`],
-          ['throughput, collector back (after)', `${fmt(outage.rpsAfter)} req/s (${(outage.rpsAfter / outage.rpsBefore).toFixed(2)}× before)`],
+          ['throughput, collector back (10 s after)', `${fmt(outage.rpsAfter)} req/s (${(outage.rpsAfter / outage.rpsBefore).toFixed(2)}× before)`],
           ['RSS at the start of the outage → at its end (max)', `${mib(outage.rssAtOutage)} → ${mib(outage.rssAtRecovery)} MiB (max ${mib(outage.rssMax)})`],
           ['RSS every 10 s of the outage', `${outage.chunkRss.map((rss) => mib(rss)).join(', ')} MiB`],
           ['RSS growth during the outage (max − start)', `${mib(outage.rssGrowth)} MiB`],
-          [`RSS growth over the ${outage.baselineSec} s before it (collector up)`, `${mib(outage.rssBaselineGrowth)} MiB`],
+          [`RSS every 10 s before it (collector up)`, `${outage.baselineRss.map((rss) => mib(rss)).join(', ')} MiB`],
+          [`RSS growth over the ${outage.baselineSec} s before it (collector up, the control)`, `${mib(outage.rssBaselineGrowth)} MiB`],
           ['delivered after recovery, before new load', `${fmt(outage.delivered.spans)} spans, ${fmt(outage.delivered.logs)} log records, ${fmt(outage.delivered.metricPoints)} metric points (within ${fmt(outage.deliveredWithinMs / 1000, 1)} s)`],
           ['drops counted by the app (`droppedTelemetry()` at exit)', dropCells.length === 0 ? 'none reported' : dropCells.join('; ')],
           ['`faultline.telemetry.dropped` seen at the collector', Object.keys(outage.collectorDrops ?? {}).length === 0 ? 'not received' : Object.entries(outage.collectorDrops).map(([key, value]) => `${key.replace('|', ' ')}: ${fmt(value)}`).join('; ')],
-          ['requests served / spans received / spans counted as dropped', `${fmt(outage.requests)} / ${fmt(outage.received.spans)} / ${fmt(outage.requests - outage.received.spans - outage.unaccountedSpans)}`],
-          ['spans neither received nor counted as dropped', fmt(outage.unaccountedSpans)],
+          ['`/orders/:id` requests answered / their spans received / spans counted as dropped', `${fmt(outage.requests)} / ${fmt(outage.orderSpans)} / ${fmt(outage.droppedTraces)}`],
+          [
+            'error log lines written / records received / counted as dropped',
+            `${fmt(outage.logLines)} / ${fmt(outage.received.logs)} / ${fmt(outage.droppedLogs)} (${fmt(outage.logLines - outage.received.logs - outage.droppedLogs)} unaccounted)`,
+          ],
+          ['spans neither received nor counted as dropped', `${fmt(outage.unaccountedSpans)}${outage.unaccountedSpans === 0 ? ' (every span accounted for)' : ''}`],
           ['exit after SIGTERM (collector back)', outage.exitMsCollectorUp === undefined ? 'did not exit within 15 s' : `${fmt(outage.exitMsCollectorUp)} ms`],
         ],
       ),
