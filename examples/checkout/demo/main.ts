@@ -54,11 +54,12 @@ async function runOutages(
   startedAt: number,
   signal: AbortSignal,
   announce: (line: string) => void,
+  onOutageOver: () => void,
   style: Style,
 ): Promise<void> {
   const { firstAtMs, lengthMs } = outagePlan(durationMs);
   // After the first round, so that a short run shows every other failure too.
-  await traffic.firstRoundDone();
+  await traffic.firstRoundDone(signal);
   let nextAt = startedAt + firstAtMs;
   while (!signal.aborted) {
     await sleep(Math.max(0, nextAt - Date.now()), undefined, { signal });
@@ -69,12 +70,18 @@ async function runOutages(
     } finally {
       relay.setDown(false);
       announce(style.green(style.bold(`${clock(Date.now())}  ── database back ──`)));
+      onOutageOver();
     }
     nextAt += OUTAGE_EVERY_MS;
   }
 }
 
-function waitForStop(durationMs: number | undefined): { stopped: Promise<string>; signals: () => void } {
+/**
+ * Resolves on SIGINT/SIGTERM, or once the duration is over and the first outage has run (a short
+ * run on a slow machine runs a little longer rather than miss the outage, but never more than
+ * 30 s longer).
+ */
+function waitForStop(durationMs: number | undefined, firstOutageOver: Promise<void>): { stopped: Promise<string>; signals: () => void } {
   let resolveStop: (reason: string) => void = () => undefined;
   const stopped = new Promise<string>((resolve) => {
     resolveStop = resolve;
@@ -89,9 +96,12 @@ function waitForStop(durationMs: number | undefined): { stopped: Promise<string>
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   if (durationMs !== undefined) {
+    void Promise.all([sleep(durationMs), firstOutageOver]).then(() => {
+      resolveStop('duration');
+    });
     setTimeout(() => {
       resolveStop('duration');
-    }, durationMs).unref();
+    }, durationMs + 30_000).unref();
   }
   return {
     stopped,
@@ -198,9 +208,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
   });
   const startedAt = Date.now();
-  const { stopped, signals } = waitForStop(durationMs);
+  let outageOver: () => void = () => undefined;
+  const firstOutageOver = new Promise<void>((resolve) => {
+    outageOver = resolve;
+  });
+  const { stopped, signals } = waitForStop(durationMs, firstOutageOver);
   const outages = new AbortController();
-  const outageRun = runOutages(relay, traffic, durationMs, startedAt, outages.signal, announce, style).catch(() => undefined);
+  const outageRun = runOutages(relay, traffic, durationMs, startedAt, outages.signal, announce, outageOver, style).catch(() => undefined);
   const countsEveryMs = durationMs === undefined ? 10_000 : Math.min(10_000, Math.max(3000, durationMs / 3));
   let countsDueAt = startedAt + countsEveryMs;
   const ticker = setInterval(() => {
@@ -214,8 +228,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   traffic.start();
 
   const reason = await stopped;
-  print();
-  print(style.dim(reason === 'duration' ? '── time is up: stopping the traffic, then the services ──' : `── ${reason}: stopping the traffic, then the services (again to quit at once) ──`));
+  announce(
+    style.dim(
+      `${clock(Date.now())}  ── ${reason === 'duration' ? 'time is up' : `${reason} (again to quit at once)`}: stopping the traffic, then the services ──`,
+    ),
+  );
   outages.abort();
   await outageRun;
   await traffic.stop();
@@ -254,7 +271,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (counted !== failed.length) problems.push(`app.errors counted ${counted} errors for ${failed.length} failed requests`);
     if (redaction.unredacted > 0) problems.push(`${redaction.unredacted} card numbers left the services unredacted`);
   } else {
-    print(`  telemetry went to ${options.otlpEndpoint ?? ''}: look the trace IDs above up in Grafana (Tempo, then its logs in Loki)`);
+    print(`  telemetry went to ${options.otlpEndpoint ?? ''}: look the trace IDs above up in your backend (with the compose stack: Grafana, Tempo, then the trace's logs in Loki)`);
   }
   await Promise.all([relay.close(), receiver?.close()]);
   for (const problem of problems) process.stderr.write(`demo: ${problem}\n`);

@@ -98,7 +98,7 @@ export class TelemetryFeed {
 
   constructor(receiver: OtlpReceiver, options: TelemetryFeedOptions) {
     this.#receiver = receiver;
-    this.#options = { holdMs: 1500, ...options };
+    this.#options = { holdMs: 2000, ...options };
     receiver.on('spans', (spans) => {
       this.#take(spans);
     });

@@ -116,9 +116,9 @@ export class Traffic {
     }, 1000 / this.#options.rate);
   }
 
-  /** Resolves when every scenario of the first round has finished. */
-  async firstRoundDone(): Promise<void> {
-    while (this.#firstRound.length < FIRST_ROUND.length) await new Promise((resolve) => setTimeout(resolve, 50));
+  /** Resolves when every scenario of the first round has finished, or early once `signal` aborts. */
+  async firstRoundDone(signal: AbortSignal): Promise<void> {
+    while (this.#firstRound.length < FIRST_ROUND.length && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, 50));
     await Promise.all(this.#firstRound);
   }
 
