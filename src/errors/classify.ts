@@ -230,10 +230,29 @@ const FALLBACK_INFO: ErrorInfo = Object.freeze({
  */
 export function classify(thrown: unknown): ErrorInfo {
   try {
-    return infoFromFacts(readThrown(thrown));
+    const cached = cachedInfo(thrown);
+    if (cached !== undefined) return { ...cached };
+    const info = infoFromFacts(readThrown(thrown));
+    rememberInfo(thrown, info);
+    return info;
   } catch {
     return { ...FALLBACK_INFO };
   }
+}
+
+// One error object is usually classified several times (the boundary records it, the logger logs
+// it, the problem body names it); reading it, parsing its stack and hashing the fingerprint once
+// is enough. Keyed weakly, so the cache lives exactly as long as the errors.
+const infoCache = new WeakMap<object, ErrorInfo>();
+
+/** The ErrorInfo computed earlier for this error object, if any. */
+export function cachedInfo(thrown: unknown): ErrorInfo | undefined {
+  return (typeof thrown === 'object' && thrown !== null) || typeof thrown === 'function' ? infoCache.get(thrown) : undefined;
+}
+
+/** Remembers an error object's ErrorInfo for later classify() calls. */
+export function rememberInfo(thrown: unknown, info: ErrorInfo): void {
+  if ((typeof thrown === 'object' && thrown !== null) || typeof thrown === 'function') infoCache.set(thrown, Object.freeze({ ...info }));
 }
 
 /** classify() without the fingerprint, for the inner errors of a chain. Never throws. */

@@ -59,6 +59,34 @@ function frameKey(frame: StackFrame, root: string): string {
   return frame.functionName === '' ? location : `${frame.functionName}@${location}`;
 }
 
+interface ParsedFrameKey {
+  key: string;
+  dependency: boolean;
+}
+
+// The same throw site yields the same frame lines over and over; parsing and normalising them is
+// most of a fingerprint's cost. Bounded: cleared when full, as the set of sites is finite in practice.
+const MAX_CACHED_FRAMES = 4096;
+const frameCache = new Map<string, ParsedFrameKey | null>();
+let frameCacheRoot = '';
+
+function keyOfLine(line: string, root: string): ParsedFrameKey | null {
+  if (root !== frameCacheRoot) {
+    frameCache.clear();
+    frameCacheRoot = root;
+  }
+  const cached = frameCache.get(line);
+  if (cached !== undefined) return cached;
+  const frame = parseFrame(line);
+  let parsed: ParsedFrameKey | null = null;
+  if (frame !== undefined && !isInternal(frame.location)) {
+    parsed = { key: frameKey(frame, root), dependency: isDependency(frame.location.replace(/\\/g, '/')) };
+  }
+  if (frameCache.size >= MAX_CACHED_FRAMES) frameCache.clear();
+  frameCache.set(line, parsed);
+  return parsed;
+}
+
 /**
  * The top in-app frames of a stack, normalised (`fn@relative/path`, no line or column). When
  * none is in-app the top dependency frames stand in, so library errors still group by call site.
@@ -69,13 +97,12 @@ export function groupingFrames(stack: string | undefined, limit: number = FINGER
   const app: string[] = [];
   const dependency: string[] = [];
   for (const line of splitStack(stack).frames) {
-    const frame = parseFrame(line);
-    if (frame === undefined || isInternal(frame.location)) continue;
-    const slashed = frame.location.replace(/\\/g, '/');
-    if (isDependency(slashed)) {
-      if (dependency.length < limit) dependency.push(frameKey(frame, root));
+    const parsed = keyOfLine(line, root);
+    if (parsed === null) continue;
+    if (parsed.dependency) {
+      if (dependency.length < limit) dependency.push(parsed.key);
     } else {
-      app.push(frameKey(frame, root));
+      app.push(parsed.key);
       if (app.length >= limit) break;
     }
   }
@@ -98,6 +125,14 @@ function messageShape(message: string): string {
  */
 export function fingerprint(type: string, stack?: string, message?: string): string {
   const frames = groupingFrames(stack);
-  const basis = frames.length > 0 ? frames.join('\n') : `message:${messageShape(message ?? '')}`;
-  return createHash('sha1').update(`${type}\n${basis}`).digest('hex').slice(0, 16);
+  const basis = `${type}\n${frames.length > 0 ? frames.join('\n') : `message:${messageShape(message ?? '')}`}`;
+  let key = hashCache.get(basis);
+  if (key === undefined) {
+    key = createHash('sha1').update(basis).digest('hex').slice(0, 16);
+    if (hashCache.size >= MAX_CACHED_FRAMES) hashCache.clear();
+    hashCache.set(basis, key);
+  }
+  return key;
 }
+
+const hashCache = new Map<string, string>();

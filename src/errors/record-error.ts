@@ -20,7 +20,7 @@ import {
   EVENT_EXCEPTION,
 } from '../semconv.ts';
 import { warnOnce } from '../warn.ts';
-import { classify, classifyFacts, describeFacts, type ErrorDescription, type ErrorInfo } from './classify.ts';
+import { cachedInfo, classify, classifyFacts, describeFacts, rememberInfo, type ErrorDescription, type ErrorInfo } from './classify.ts';
 import { walkErrorTree } from './error-tree.ts';
 import { MAX_EXTRA_ATTRIBUTES, MAX_STATUS_DESCRIPTION_LENGTH } from './limits.ts';
 import { notesOf } from './notes.ts';
@@ -70,7 +70,8 @@ export function recordError(err: unknown, options: RecordErrorOptions = {}): Err
 
     const tree = walkErrorTree(err, runtime.config.maxCauseDepth, runtime.config.maxExceptionEvents);
     const outer = tree.nodes[0];
-    info = outer === undefined ? classify(err) : classifyFacts(outer.facts);
+    info = cachedInfo(err) ?? (outer === undefined ? classify(err) : classifyFacts(outer.facts));
+    rememberInfo(err, info);
     if (span !== undefined) recordOnSpan(span, info, tree, runtime, options);
     if (counter !== undefined) {
       counter.add(1, {

@@ -61,7 +61,7 @@ export const DEFAULT_REDACTION_PATTERNS: readonly RedactionPattern[] = Object.fr
     // scheme://user:password@host: the password goes, the user stays (it is usually a service account).
     // Anchored on "://" (the scheme sits in a lookbehind) so the engine skips ahead quickly.
     name: 'url-credentials',
-    requires: /@/,
+    requires: /:\/\/[^\s:@/?#]*:[^\s/?#]+@/,
     pattern: /(?<=\b[a-z][a-z0-9+.-]{0,30}):\/\/([^\s:@/?#]{0,256}):([^\s/?#]{1,1024})@/gi,
     replace: `://$1:${REDACTED}@`,
   },
@@ -102,7 +102,7 @@ export const DEFAULT_REDACTION_PATTERNS: readonly RedactionPattern[] = Object.fr
     // Anchored on "@": the local part is matched by a lookbehind and masked with the match (see
     // `lead`), which keeps the scan fast on stack traces full of `@scope/package` paths.
     name: 'email',
-    requires: /@/,
+    requires: /[A-Za-z0-9._%+-]@[A-Za-z0-9-]+\./,
     pattern: /(?<=(?<![A-Za-z0-9._%+-])(?<lead>[A-Za-z0-9._%+-]{1,256}))@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
     replace: '[REDACTED:email]',
   },

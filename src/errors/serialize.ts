@@ -1,6 +1,6 @@
 import { getRuntime } from '../runtime.ts';
 import type { ErrorCategory } from './category.ts';
-import { describeFacts } from './classify.ts';
+import { cachedInfo, describeFacts } from './classify.ts';
 import { fingerprint } from './fingerprint.ts';
 import { walkErrorTree } from './error-tree.ts';
 import { notesOf } from './notes.ts';
@@ -43,7 +43,7 @@ export function serializeError(err: unknown): SerializedError {
       // Only the logged error needs a grouping key; its causes are grouped under it.
       const info = describeFacts(node.facts);
       const out: SerializedError = { type: info.type, category: info.category, message: info.message, retryable: info.retryable };
-      if (index === 0) out.fingerprint = fingerprint(info.type, node.facts.stack, node.facts.message);
+      if (index === 0) out.fingerprint = cachedInfo(node.value)?.fingerprint ?? fingerprint(info.type, node.facts.stack, node.facts.message);
       if (info.code !== undefined) out.code = info.code;
       if (node.facts.stack !== undefined) out.stack = capStack(node.facts.stack, config.maxStackFrames, redactText);
       const notes = notesOf(node.value);
