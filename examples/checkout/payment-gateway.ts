@@ -110,6 +110,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         default:
           send(response, 402, { error: { type: 'card_error', code: 'card_declined', decline_code: outcome === 'declined' ? 'generic_decline' : outcome } });
       }
+    }).catch(() => {
+      // The caller went away mid-request: nobody is left to answer.
+      response.destroy();
     });
   });
 
