@@ -272,7 +272,8 @@ export function loadConfig(env: Env = process.env, overrides: StartOptions = {})
     redactDefaults: bool(env, 'FAULTLINE_REDACT_DEFAULTS', true),
     logLevel: text(env, 'FAULTLINE_LOG_LEVEL') ?? 'info',
     logPretty: bool(env, 'FAULTLINE_LOG_PRETTY', false),
-    logBufferLines: integer(env, 'FAULTLINE_LOG_BUFFER_LINES', 50000, 100),
+    // About 8 MiB of pending lines at 1 KiB each: a burst beyond it is dropped and counted, not held.
+    logBufferLines: integer(env, 'FAULTLINE_LOG_BUFFER_LINES', 8192, 100),
     handleProcessEvents: bool(env, 'FAULTLINE_HANDLE_PROCESS_EVENTS', true),
   };
   return { ...config, ...overrides };
