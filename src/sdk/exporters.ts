@@ -1,10 +1,3 @@
-import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ExportResultCode } from '@opentelemetry/core';
 import { ConsoleLogRecordExporter, type LogRecordExporter, type LogRecordProcessor, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import {
@@ -22,16 +15,21 @@ import { recordDrop } from './drops.ts';
 import { QueuedLogRecordProcessor } from './log-processor.ts';
 import { QueuedSpanProcessor } from './span-processor.ts';
 
+// Exporters are imported only when configured: each OTLP flavour and the Prometheus exporter pull
+// in their own module graph, and loading all of them was most of the preload's start-up time.
+
 function otlpOptions(signal: SignalExportConfig): { url: string; headers: Record<string, string>; timeoutMillis: number } {
   return { url: signal.url, headers: signal.headers, timeoutMillis: signal.timeoutMillis };
 }
 
-export function createSpanProcessors(config: FaultlineConfig): SpanProcessor[] {
+export async function createSpanProcessors(config: FaultlineConfig): Promise<SpanProcessor[]> {
   const processors: SpanProcessor[] = [];
   for (const name of new Set(config.tracesExporter)) {
     if (name === 'otlp') {
       const options = otlpOptions(config.otlp.traces);
-      const exporter = config.otlp.traces.protocol === 'http/json' ? new JsonTraceExporter(options) : new ProtoTraceExporter(options);
+      const { OTLPTraceExporter } =
+        config.otlp.traces.protocol === 'http/json' ? await import('@opentelemetry/exporter-trace-otlp-http') : await import('@opentelemetry/exporter-trace-otlp-proto');
+      const exporter = new OTLPTraceExporter(options);
       processors.push(new QueuedSpanProcessor(exporter, config.spanQueue));
     } else if (name === 'console') {
       processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
@@ -40,12 +38,14 @@ export function createSpanProcessors(config: FaultlineConfig): SpanProcessor[] {
   return processors;
 }
 
-export function createLogProcessors(config: FaultlineConfig): LogRecordProcessor[] {
+export async function createLogProcessors(config: FaultlineConfig): Promise<LogRecordProcessor[]> {
   const processors: LogRecordProcessor[] = [];
   for (const name of new Set(config.logsExporter)) {
     if (name === 'otlp') {
       const options = otlpOptions(config.otlp.logs);
-      const exporter: LogRecordExporter = config.otlp.logs.protocol === 'http/json' ? new JsonLogExporter(options) : new ProtoLogExporter(options);
+      const { OTLPLogExporter } =
+        config.otlp.logs.protocol === 'http/json' ? await import('@opentelemetry/exporter-logs-otlp-http') : await import('@opentelemetry/exporter-logs-otlp-proto');
+      const exporter: LogRecordExporter = new OTLPLogExporter(options);
       processors.push(new QueuedLogRecordProcessor(exporter, config.logQueue));
     } else if (name === 'console') {
       processors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
@@ -76,7 +76,7 @@ function countingFailures(exporter: PushMetricExporter): PushMetricExporter {
   };
 }
 
-export function createMetricReaders(config: FaultlineConfig): IMetricReader[] {
+export async function createMetricReaders(config: FaultlineConfig): Promise<IMetricReader[]> {
   const readers: IMetricReader[] = [];
   const periodic = (exporter: PushMetricExporter): PeriodicExportingMetricReader =>
     new PeriodicExportingMetricReader({
@@ -88,11 +88,14 @@ export function createMetricReaders(config: FaultlineConfig): IMetricReader[] {
     if (name === 'otlp') {
       // Prometheus rejects delta temporality by default, and cumulative survives a lost export.
       const options = { ...otlpOptions(config.otlp.metrics), temporalityPreference: AggregationTemporality.CUMULATIVE };
-      readers.push(periodic(config.otlp.metrics.protocol === 'http/json' ? new JsonMetricExporter(options) : new ProtoMetricExporter(options)));
+      const { OTLPMetricExporter } =
+        config.otlp.metrics.protocol === 'http/json' ? await import('@opentelemetry/exporter-metrics-otlp-http') : await import('@opentelemetry/exporter-metrics-otlp-proto');
+      readers.push(periodic(new OTLPMetricExporter(options)));
     } else if (name === 'console') {
       readers.push(periodic(new ConsoleMetricExporter()));
     } else if (name === 'prometheus') {
       const { host, port } = config.prometheus;
+      const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
       readers.push(
         new PrometheusExporter({ host, port }, (error) => {
           if (error !== undefined) warnOnce('prometheus-listen', `Prometheus exporter could not listen on ${host}:${port}: ${String(error)}`);

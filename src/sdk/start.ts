@@ -92,13 +92,13 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
     resource,
     sampler: sampler(config),
     spanLimits: { attributeValueLengthLimit: config.attributeValueLengthLimit },
-    spanProcessors: createSpanProcessors(config),
+    spanProcessors: await createSpanProcessors(config),
   });
   trace.setGlobalTracerProvider(tracerProvider);
 
   const meterProvider = new MeterProvider({
     resource,
-    readers: createMetricReaders(config),
+    readers: await createMetricReaders(config),
     // Backstop behind the per-process error.type cap in recordError: the SDK itself never keeps
     // more series for app.errors than types x categories x handled.
     views: [errorCounterView(config.maxErrorTypes)],
@@ -110,7 +110,7 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
   const loggerProvider = new LoggerProvider({
     resource,
     logRecordLimits: { attributeValueLengthLimit: config.attributeValueLengthLimit },
-    processors: createLogProcessors(config),
+    processors: await createLogProcessors(config),
   });
   logs.setGlobalLoggerProvider(loggerProvider);
 
