@@ -24,7 +24,7 @@ import { cachedInfo, classify, classifyFacts, describeFacts, rememberInfo, type 
 import { walkErrorTree } from './error-tree.ts';
 import { MAX_EXTRA_ATTRIBUTES, MAX_STATUS_DESCRIPTION_LENGTH } from './limits.ts';
 import { notesOf } from './notes.ts';
-import { redactText } from './redact.ts';
+import { redactStackFrames, redactText } from './redact.ts';
 import { cut, isObjectLike } from './safe-read.ts';
 import { capStack } from './stack.ts';
 
@@ -118,7 +118,7 @@ function recordOnSpan(span: Span, info: ErrorInfo, tree: ReturnType<typeof walkE
     const attributes: Attributes = index === 0 ? extraAttributes(options.attributes) : {};
     attributes[ATTR_EXCEPTION_TYPE] = nodeInfo.type;
     attributes[ATTR_EXCEPTION_MESSAGE] = nodeInfo.message;
-    if (node.facts.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = capStack(node.facts.stack, runtime.config.maxStackFrames, redactText);
+    if (node.facts.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = capStack(node.facts.stack, runtime.config.maxStackFrames, redactText, redactStackFrames);
     if (nodeInfo.code !== undefined) attributes[ATTR_EXCEPTION_CODE] = nodeInfo.code;
     const notes = notesOf(node.value);
     if (notes.length > 0) attributes[ATTR_EXCEPTION_NOTES] = notes.map((note) => redactText(note));

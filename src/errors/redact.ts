@@ -220,6 +220,30 @@ export function redactText(text: string): string {
   return result;
 }
 
+// Stack frames repeat: every error thrown at one site has the same frame lines, while only the
+// message differs. Redacting a block of frames once per distinct block keeps the regular
+// expressions off the hot path of a recurring error. Bounded; cleared when full or when the
+// patterns change.
+const MAX_CACHED_FRAME_BLOCKS = 1024;
+const frameBlocks = new Map<string, string>();
+let frameBlocksPatterns: readonly RedactionPattern[] | undefined;
+
+/** `redactText` for the frame lines of a stack, remembered per distinct block of frames. */
+export function redactStackFrames(frames: string): string {
+  const patterns = activeRedactionPatterns();
+  if (patterns !== frameBlocksPatterns) {
+    frameBlocks.clear();
+    frameBlocksPatterns = patterns;
+  }
+  let redacted = frameBlocks.get(frames);
+  if (redacted === undefined) {
+    redacted = redactText(frames);
+    if (frameBlocks.size >= MAX_CACHED_FRAME_BLOCKS) frameBlocks.clear();
+    frameBlocks.set(frames, redacted);
+  }
+  return redacted;
+}
+
 const SENSITIVE_KEY =
   /(?:password|passwd|pwd|passphrase|secret|token|apikey|api[_-]key|authorization|cookie|credentials?|privatekey|private[_-]key|sessionid|session[_-]id|cardnumber|card[_-]number|cvv|cvc)$/i;
 

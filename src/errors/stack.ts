@@ -49,13 +49,18 @@ export function parseFrame(line: string): StackFrame | undefined {
  * The stack with at most `maxFrames` frame lines (plus a line saying how many were left out),
  * a header cut to the message cap and every frame line cut to 512 characters. `mapText`
  * (redaction) runs on the header before it is cut, so no secret in the message is left
- * half-masked, and once over all kept frames.
+ * half-masked, and `mapFrames` (by default the same) once over all kept frames.
  */
-export function capStack(stack: string, maxFrames: number, mapText: (text: string) => string = (text) => text): string {
+export function capStack(
+  stack: string,
+  maxFrames: number,
+  mapText: (text: string) => string = (text) => text,
+  mapFrames: (text: string) => string = mapText,
+): string {
   const { header, frames } = splitStack(stack);
   const kept = frames.slice(0, Math.max(0, maxFrames)).map((frame) => cut(frame, MAX_FRAME_LENGTH));
   const lines = [cut(mapText(header.join('\n')), MAX_MESSAGE_LENGTH)];
-  if (kept.length > 0) lines.push(mapText(kept.join('\n')));
+  if (kept.length > 0) lines.push(mapFrames(kept.join('\n')));
   if (frames.length > kept.length) lines.push(`    ... ${String(frames.length - kept.length)} more frames`);
   return lines.join('\n');
 }
