@@ -6,7 +6,7 @@
 //   node run.js [--quick] [--only http,errors,logging,outage] [--rounds 3] [--duration 10]
 //               [--outage 60] [--no-pin] [--no-profile]
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, URL } from 'node:url';
 import { linkFaultline } from './lib/link-faultline.js';
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     outage: { type: 'string' },
     'no-pin': { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
+    'from-json': { type: 'string' },
     output: { type: 'string', default: fileURLToPath(new URL('./RESULTS.md', import.meta.url)) },
   },
 });
@@ -49,66 +50,82 @@ const pin = !values['no-pin'] && canPin() && machine.cores >= 2;
 // The app gets CPU 0 to itself; the load generator and the collector share CPU 1.
 const cpus = pin ? { app: 0, load: 1 } : {};
 
-const started = new Date();
-const commit = (() => {
+const log = (line) => process.stdout.write(`${line}\n`);
+const state = values['from-json'] === undefined ? await measure() : JSON.parse(readFileSync(values['from-json'], 'utf8'));
+const targets = targetsOf(state.results);
+writeFileSync(values.output, render(state, targets));
+if (values['from-json'] === undefined) writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(state, null, 2)}\n`);
+log(`\n${table(['target', 'measured', ''], targets.map((target) => [target.name, target.value, verdict(target.pass)]))}`);
+log(`\nwrote ${values.output}`);
+
+async function measure() {
+  const started = new Date();
+  const loads = [loadAverage()];
+  linkFaultline();
+  log(`faultline bench: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; ${pin ? 'app pinned to CPU 0, load generator and collector to CPU 1' : 'no CPU pinning'}`);
+  const results = {};
+  if (suites.has('http')) {
+    log('\n1. http');
+    results.http = await runHttp({ rounds: settings.rounds, durationSec: settings.durationSec, warmupSec: settings.warmupSec, cpus, log });
+    loads.push(loadAverage());
+    if (!values['no-profile'] && results.http.targets.some((target) => !target.pass)) {
+      log('  profiling faultline under load (a target was missed)');
+      results.httpProfileNone = await profileHttp({ mode: 'none', durationSec: settings.durationSec, cpus });
+      results.httpProfile = await profileHttp({ mode: 'faultline', durationSec: settings.durationSec, cpus });
+    }
+  }
+  if (suites.has('errors')) {
+    log('\n2. error path');
+    results.errors = await runErrorPath({ rounds: settings.rounds, ops: settings.errorOps, cpus, log, profile: !values['no-profile'] });
+    loads.push(loadAverage());
+  }
+  if (suites.has('logging')) {
+    log('\n3. logging');
+    results.logging = await runLogging({ rounds: settings.rounds, lines: settings.logLines, cpus, log, profile: !values['no-profile'] });
+    loads.push(loadAverage());
+  }
+  if (suites.has('outage')) {
+    log('\n4. outage');
+    results.outage = await runOutage({ outageSec: settings.outageSec, baselineSec: settings.baselineSec, warmupSec: settings.warmupSec, cpus, log });
+    results.exits = await runExitWithCollectorDown({ loadSec: Math.min(5, settings.durationSec), cpus, log });
+    loads.push(loadAverage());
+  }
+  return {
+    started: started.toISOString(),
+    minutes: (Date.now() - started.getTime()) / 60_000,
+    args: process.argv.slice(2),
+    commit: gitCommit(),
+    machine,
+    settings,
+    pin,
+    loads,
+    results,
+  };
+}
+
+function targetsOf(results) {
+  const list = [];
+  if (results.http !== undefined) list.push(...results.http.targets);
+  if (results.errors !== undefined) list.push(results.errors.target);
+  if (results.logging !== undefined) list.push(results.logging.target);
+  if (results.outage !== undefined || results.exits !== undefined) list.push(...outageTargets(results.outage, results.exits));
+  return list;
+}
+
+function gitCommit() {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' }).trim();
   } catch {
     return 'unknown';
   }
-})();
-const loads = [loadAverage()];
-const log = (line) => process.stdout.write(`${line}\n`);
-linkFaultline();
-log(`faultline bench: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; ${pin ? 'app pinned to CPU 0, load generator and collector to CPU 1' : 'no CPU pinning'}`);
-
-const results = {};
-const targets = [];
-
-if (suites.has('http')) {
-  log('\n1. http');
-  results.http = await runHttp({ rounds: settings.rounds, durationSec: settings.durationSec, warmupSec: settings.warmupSec, cpus, log });
-  targets.push(...results.http.targets);
-  loads.push(loadAverage());
-  if (!values['no-profile'] && results.http.targets.some((target) => !target.pass)) {
-    log('  profiling faultline under load (a target was missed)');
-    results.httpProfileNone = await profileHttp({ mode: 'none', durationSec: settings.durationSec, cpus });
-    results.httpProfile = await profileHttp({ mode: 'faultline', durationSec: settings.durationSec, cpus });
-  }
-}
-if (suites.has('errors')) {
-  log('\n2. error path');
-  results.errors = await runErrorPath({ rounds: settings.rounds, ops: settings.errorOps, cpus, log, profile: !values['no-profile'] });
-  targets.push(results.errors.target);
-  loads.push(loadAverage());
-}
-if (suites.has('logging')) {
-  log('\n3. logging');
-  results.logging = await runLogging({ rounds: settings.rounds, lines: settings.logLines, cpus, log, profile: !values['no-profile'] });
-  targets.push(results.logging.target);
-  loads.push(loadAverage());
-}
-if (suites.has('outage')) {
-  log('\n4. outage');
-  results.outage = await runOutage({ outageSec: settings.outageSec, baselineSec: settings.baselineSec, warmupSec: settings.warmupSec, cpus, log });
-  results.exits = await runExitWithCollectorDown({ loadSec: Math.min(5, settings.durationSec), cpus, log });
-  targets.push(...outageTargets(results.outage, results.exits));
-  loads.push(loadAverage());
 }
 
-const report = render();
-writeFileSync(values.output, report);
-writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ started, machine, settings, pin, loads, results }, null, 2)}\n`);
-log(`\n${table(['target', 'measured', ''], targets.map((target) => [target.name, target.value, verdict(target.pass)]))}`);
-log(`\nwrote ${values.output}`);
-
-function render() {
-  const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1);
+function render({ started, minutes, args, commit, machine, settings, pin, loads, results }, targets) {
   const maxLoad = Math.max(...loads);
   const sections = [
     '# faultline benchmarks',
     '',
-    `Generated by \`npm run bench\` (bench/run.js${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}) on ${started.toISOString().slice(0, 10)}, in ${minutes} min. How to run and read it: [README.md](README.md).`,
+    `Generated by \`npm run bench\` (bench/run.js${args.length > 0 ? ` ${args.join(' ')}` : ''}) on ${started.slice(0, 10)}, in ${minutes.toFixed(1)} min. How to run and read it: [README.md](README.md).`,
     '',
     table(
       ['machine', ''],
@@ -123,9 +140,7 @@ function render() {
       ],
     ),
     '',
-    maxLoad > machine.cores * 0.9
-      ? `**Other load was present**: the load average reached ${maxLoad.toFixed(2)} on ${machine.cores} cores (the bench itself keeps about two busy during the http runs; other engineers' test suites were running). Ratios within a round are comparable; absolute numbers are pessimistic.`
-      : 'The load average stayed within what the bench itself produces.',
+    loadNote(maxLoad, machine, results),
     '',
     '## Targets',
     '',
@@ -161,4 +176,18 @@ function render() {
   if (results.logging !== undefined) sections.push('', '## 3. Logging', '', loggingMarkdown(results.logging));
   if (results.outage !== undefined || results.exits !== undefined) sections.push('', '## 4. Collector outage', '', outageMarkdown(results.outage, results.exits));
   return `${sections.join('\n')}\n`;
+}
+
+/**
+ * Whether something else ran beside the bench. The load average alone cannot tell (the bench keeps
+ * about two cores busy during the http runs); how much `none` moved between rounds can.
+ */
+function loadNote(maxLoad, machine, results) {
+  const noneRuns = (results.http?.runs ?? []).filter((run) => run.mode === 'none').map((run) => run.rps);
+  const spread = noneRuns.length > 1 ? Math.max(...noneRuns) / Math.min(...noneRuns) : 1;
+  const range = noneRuns.length > 1 ? ` \`none\` ranged from ${Math.round(Math.min(...noneRuns)).toLocaleString('en-US')} to ${Math.round(Math.max(...noneRuns)).toLocaleString('en-US')} req/s between rounds.` : '';
+  if (spread > 1.2 || maxLoad > machine.cores + 0.5) {
+    return `**Other load was present** (other engineers' test suites run on this machine): the load average reached ${maxLoad.toFixed(2)} on ${machine.cores} cores.${range} Medians over the rounds and CPU time per request are the steadier numbers; absolute req/s are pessimistic.`;
+  }
+  return `No sign of other load: the load average peaked at ${maxLoad.toFixed(2)} (the bench itself keeps about two cores busy).${range}`;
 }

@@ -1,4 +1,5 @@
 // Small numeric and formatting helpers shared by the suites and the report.
+import { URL } from 'node:url';
 
 export function median(values) {
   const sorted = values.filter((value) => typeof value === 'number' && Number.isFinite(value)).sort((a, b) => a - b);
@@ -39,4 +40,16 @@ export function verdict(pass) {
 export function table(header, rows) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const REPO_ROOT = new URL('../..', import.meta.url);
+
+/** A line of a child's stderr fit for the report: repository paths made relative, other home paths elided, cut short. */
+export function reportLine(line, max = 240) {
+  const root = REPO_ROOT.pathname;
+  const cleaned = line
+    .replaceAll(REPO_ROOT.href, '')
+    .replaceAll(root, '')
+    .replace(/(?:file:\/\/)?\/(?:root|home\/[^/\s]+|tmp|work)\/[^\s)'"]*/g, '<path>');
+  return cleaned.length > max ? `${cleaned.slice(0, max - 1)}…` : cleaned;
 }

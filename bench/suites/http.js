@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HTTP_MODES, MODE_LABELS, modeLaunch } from '../lib/modes.js';
 import { freePort, runLoad, startApp, startCollector } from '../lib/processes.js';
-import { fmt, median, mib, ratio, shuffle, table } from '../lib/stats.js';
+import { fmt, median, mib, ratio, reportLine, shuffle, table } from '../lib/stats.js';
 import { loadAverage } from '../lib/machine.js';
 
 const EXIT_WAIT_MS = 5_000;
@@ -97,7 +97,9 @@ function summarise(runs, modes) {
       logs: median(own.map((run) => run.received.logs)),
       sentryEnvelopes: median(own.map((run) => run.received.sentryEnvelopes)),
       maxLoad: Math.max(...own.map((run) => run.load)),
-      warnings: [...new Set(own.flatMap((run) => run.stderr.split('\n')).filter((line) => line.trim() !== '' && !line.startsWith('BENCH_')))].slice(0, 5),
+      warnings: [...new Set(own.flatMap((run) => run.stderr.split('\n')).filter((line) => line.trim() !== '' && !line.startsWith('BENCH_')))]
+        .slice(0, 5)
+        .map((line) => reportLine(line)),
     };
   }
   const none = byMode.none;
@@ -142,7 +144,23 @@ export function httpMarkdown(result, { rounds, durationSec, connections = 32 }) 
       ['mode', 'req/s', 'vs none', 'p50', 'p99', 'p99 vs none', 'app CPU µs/req', 'RSS MiB', 'start-up', 'over none', 'exit after SIGTERM', 'telemetry received'],
       rows,
     ),
+    ...cpuNote(byMode),
   ].join('\n');
+}
+
+/**
+ * Throughput swings with whatever else the machine runs; CPU time per request much less so. With the
+ * app CPU-bound on its core, none's CPU per request over a mode's is the throughput ratio it implies.
+ */
+function cpuNote(byMode) {
+  const none = byMode.none;
+  const faultline = byMode.faultline;
+  if (none === undefined || faultline === undefined) return [];
+  return [
+    '',
+    `CPU per request, which moves much less with other load than req/s does: faultline ${fmt(faultline.cpuUsPerRequest)} µs against none's ${fmt(none.cpuUsPerRequest)} µs,` +
+      ` so a CPU-bound app keeps about ${(none.cpuUsPerRequest / faultline.cpuUsPerRequest).toFixed(2)}× of its throughput under faultline.`,
+  ];
 }
 
 /** CPU per request by thread, so that work moved off the main thread is still counted. */

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { modeLaunch } from '../lib/modes.js';
 import { freePort, runLoad, startApp, startCollector } from '../lib/processes.js';
-import { fmt, mib, table, verdict } from '../lib/stats.js';
+import { fmt, mib, reportLine, table, verdict } from '../lib/stats.js';
 import { setInterval, clearInterval } from 'node:timers';
 
 const RSS_TARGET_MIB = 20;
@@ -114,7 +114,8 @@ export async function runOutage({ outageSec, baselineSec, warmupSec, cpus, log }
     const warnings = app.stderr
       .split('\n')
       .filter((line) => line.startsWith('faultline:'))
-      .slice(0, 5);
+      .slice(0, 5)
+      .map((line) => reportLine(line));
     return {
       outageSec,
       rpsBefore: before.rps,
@@ -195,6 +196,17 @@ export function outageTargets(outage, exits) {
   return targets;
 }
 
+/**
+ * The control: RSS growth with the collector up, from the end of the first 10 s of load (the heap is
+ * still growing from start-up before that) to the end of the control period, against the outage's.
+ */
+function controlGrowthRow(outage) {
+  const samples = outage.baselineRss ?? [];
+  if (samples.length < 2) return ['RSS growth with the collector up (the control)', `${mib(outage.rssBaselineGrowth)} MiB over the whole ${outage.baselineSec} s incl. warm-up`];
+  const growth = Math.max(...samples) - samples[0];
+  return [`RSS growth with the collector up over the ${(samples.length - 1) * 10} s before the outage (the control)`, `${mib(growth)} MiB`];
+}
+
 export function outageMarkdown(outage, exits) {
   const lines = [];
   if (outage !== undefined) {
@@ -212,7 +224,7 @@ export function outageMarkdown(outage, exits) {
           ['RSS every 10 s of the outage', `${outage.chunkRss.map((rss) => mib(rss)).join(', ')} MiB`],
           ['RSS growth during the outage (max − start)', `${mib(outage.rssGrowth)} MiB`],
           [`RSS every 10 s before it (collector up)`, `${outage.baselineRss.map((rss) => mib(rss)).join(', ')} MiB`],
-          [`RSS growth over the ${outage.baselineSec} s before it (collector up, the control)`, `${mib(outage.rssBaselineGrowth)} MiB`],
+          controlGrowthRow(outage),
           ['delivered after recovery, before new load', `${fmt(outage.delivered.spans)} spans, ${fmt(outage.delivered.logs)} log records, ${fmt(outage.delivered.metricPoints)} metric points (within ${fmt(outage.deliveredWithinMs / 1000, 1)} s)`],
           ['drops counted by the app (`droppedTelemetry()` at exit)', dropCells.length === 0 ? 'none reported' : dropCells.join('; ')],
           ['`faultline.telemetry.dropped` seen at the collector', Object.keys(outage.collectorDrops ?? {}).length === 0 ? 'not received' : Object.entries(outage.collectorDrops).map(([key, value]) => `${key.replace('|', ' ')}: ${fmt(value)}`).join('; ')],
@@ -226,7 +238,7 @@ export function outageMarkdown(outage, exits) {
         ],
       ),
     );
-    if (outage.warnings.length > 0) lines.push('', 'What the app said on stderr:', '', ...outage.warnings.map((line) => `    ${line}`));
+    if (outage.warnings.length > 0) lines.push('', 'What the app said on stderr:', '', ...outage.warnings.map((line) => `    ${reportLine(line)}`));
   }
   if (exits !== undefined) {
     lines.push(
