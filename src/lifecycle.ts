@@ -36,10 +36,19 @@ function recordFatal(error: unknown, spanName: string): void {
   }
 }
 
+/**
+ * The flush gets the deadline less a small reserve, so that printing the error, the `exit`
+ * handlers and the process teardown also fit inside FAULTLINE_SHUTDOWN_TIMEOUT_MS.
+ */
+function flushBudget(): number {
+  const deadline = getRuntime().config.shutdownTimeoutMs;
+  return Math.max(0, deadline - Math.min(100, Math.floor(deadline / 10)));
+}
+
 function flushThen(exit: () => void): void {
   if (exiting) return;
   exiting = true;
-  flush()
+  flush(flushBudget())
     .catch(() => 'failed')
     .then(exit, exit);
 }
@@ -102,7 +111,7 @@ function trackRejectionListeners(event: string | symbol, listener: unknown): voi
 function onSignal(signal: HandledSignal): void {
   if (otherListeners(signal, signalHandlers[signal]) > 0) {
     // The app shuts itself down; flushing now means its later process.exit() loses less.
-    void flush();
+    void flush(flushBudget());
     return;
   }
   if (exiting) {
