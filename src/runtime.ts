@@ -14,8 +14,11 @@ export interface Runtime {
   errorCounter: Counter | undefined;
   /** Distinct `error.type` values seen so far, for the cardinality cap. */
   errorTypes: Set<string>;
-  /** Flush hooks of components outside the SDK (the log transport); the lifecycle awaits them. */
-  flushHooks: Set<() => Promise<void>>;
+  /**
+   * Flush hooks of components outside the SDK (the log worker); the lifecycle awaits them and
+   * passes the time they have, so that nothing waits past the shutdown deadline.
+   */
+  flushHooks: Set<(timeoutMs: number) => Promise<void>>;
   /** Errors already recorded, so a boundary and a logger that see the same error count it once. */
   recorded: WeakSet<object>;
 }

@@ -171,7 +171,7 @@ export function isStarted(): boolean {
 /** Flushes every signal and the registered flush hooks (log transport); resolves by the deadline at the latest. */
 export async function flush(timeoutMs = getRuntime().config.shutdownTimeoutMs): Promise<'done' | 'timeout' | 'failed'> {
   const work: Promise<unknown>[] = [];
-  for (const hook of getRuntime().flushHooks) work.push(Promise.resolve().then(hook));
+  for (const hook of getRuntime().flushHooks) work.push(Promise.resolve().then(() => hook(timeoutMs)));
   if (running !== undefined) {
     work.push(running.tracerProvider.forceFlush(), running.meterProvider.forceFlush(), running.loggerProvider.forceFlush());
   }
