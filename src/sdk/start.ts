@@ -55,6 +55,18 @@ function propagator(config: FaultlineConfig): TextMapPropagator {
   return new CompositePropagator({ propagators });
 }
 
+/** The SDK's global error handler logs exceptions as JSON (`{"stack":…}`): keep the first line. */
+function readable(message: string): string {
+  if (!message.startsWith('{')) return message;
+  try {
+    const parsed = JSON.parse(message) as { message?: unknown; stack?: unknown };
+    const text = typeof parsed.stack === 'string' ? parsed.stack : typeof parsed.message === 'string' ? parsed.message : message;
+    return text.split('\n')[0] ?? text;
+  } catch {
+    return message;
+  }
+}
+
 /** SDK diagnostics reach stderr once per distinct message, instead of never (the SDK default) or on every export. */
 function installDiagnostics(): void {
   // ERROR by default: the SDK's warnings are mostly about conditions faultline already reports
@@ -71,7 +83,7 @@ function installDiagnostics(): void {
   };
   const diagLevel = levels[level] ?? DiagLogLevel.ERROR;
   const report = (message: string, ...args: unknown[]): void => {
-    const text = [message, ...args.map((arg) => (arg instanceof Error ? arg.message : String(arg)))].join(' ').slice(0, 300);
+    const text = [readable(message), ...args.map((arg) => (arg instanceof Error ? arg.message : readable(String(arg))))].join(' ').slice(0, 300);
     warnOnce(`diag:${text.slice(0, 80)}`, `OpenTelemetry SDK: ${text}`);
   };
   diag.setLogger({ error: report, warn: report, info: report, debug: report, verbose: report }, { logLevel: diagLevel, suppressOverrideMessage: true });
