@@ -180,3 +180,30 @@ describe('exporters and protocols', () => {
     assert.equal(receiver.spans.filter((s) => s.attributes['url.path'] === '/programmatic' && s.kind === SERVER_KIND).length, 1);
   });
 });
+
+describe('switches', () => {
+  let receiver: OtlpReceiver;
+  before(async () => {
+    receiver = await startReceiver();
+  });
+  after(async () => {
+    await receiver.close();
+  });
+
+  test('OTEL_SDK_DISABLED=true: the app runs and nothing is exported', async () => {
+    receiver.clear();
+    const exit = await runApp('test/fixtures/preload/short-lived.mjs', { env: otlpEnv(receiver.url, { OTEL_SDK_DISABLED: 'true' }) }).exited;
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.match(exit.stdout, /done/);
+    assert.equal(receiver.requests.length, 0);
+  });
+
+  test('FAULTLINE_HANDLE_PROCESS_EVENTS=false: SIGTERM ends the process as plain Node does', async () => {
+    const app = runApp('test/fixtures/preload/server.mjs', { env: otlpEnv(receiver.url, { FAULTLINE_HANDLE_PROCESS_EVENTS: 'false' }) });
+    await app.waitForLine(/listening (\d+)/);
+    app.child.kill('SIGTERM');
+    const exit = await app.exited;
+    assert.equal(exit.code, null);
+    assert.equal(exit.signal, 'SIGTERM');
+  });
+});
