@@ -1,8 +1,8 @@
-import diagnosticsChannel from 'node:diagnostics_channel';
 import { context, propagation, type Span, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_URL_FULL } from '@opentelemetry/semantic-conventions';
 import { redactText } from '../errors/redact.ts';
+import { subscribeChannels } from './channel-subscriptions.ts';
 import { markSpanFailed } from './span-failure.ts';
 
 /**
@@ -53,49 +53,29 @@ export interface FetchSpans {
 }
 
 export function enableFetchSpans(tracer: Tracer): FetchSpans {
-  const guard =
-    (handler: (message: { request: UndiciRequest; response?: { statusCode?: number }; error?: unknown }) => void) =>
-    (message: unknown): void => {
-      try {
-        handler(message as { request: UndiciRequest });
-      } catch {
-        // Span bookkeeping never breaks the app's request.
-      }
-    };
-  const subscriptions: [string, (message: unknown) => void][] = [
-    ['undici:request:create', guard(({ request }) => { startSpan(tracer, request); })],
-    [
-      'undici:request:headers',
-      guard(({ request, response }) => {
-        const span = spans.get(request);
-        const status = response?.statusCode;
-        if (span === undefined || status === undefined) return;
-        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
-        if (status >= 400) markSpanFailed(span, String(status), undefined);
-      }),
-    ],
-    [
-      'undici:request:trailers',
-      guard(({ request }) => {
-        spans.get(request)?.end();
-        spans.delete(request);
-      }),
-    ],
-    [
-      'undici:request:error',
-      guard(({ request, error }) => {
-        const span = spans.get(request);
-        if (span === undefined) return;
-        markSpanFailed(span, undefined, undefined, error);
-        span.end();
-        spans.delete(request);
-      }),
-    ],
-  ];
-  for (const [name, handler] of subscriptions) diagnosticsChannel.subscribe(name, handler);
-  return {
-    disable() {
-      for (const [name, handler] of subscriptions) diagnosticsChannel.unsubscribe(name, handler);
+  type Message = { request: UndiciRequest; response?: { statusCode?: number }; error?: unknown };
+  const unsubscribe = subscribeChannels({
+    'undici:request:create': ({ request }: Message) => {
+      startSpan(tracer, request);
     },
-  };
+    'undici:request:headers': ({ request, response }: Message) => {
+      const span = spans.get(request);
+      const status = response?.statusCode;
+      if (span === undefined || status === undefined) return;
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      if (status >= 400) markSpanFailed(span, String(status), undefined);
+    },
+    'undici:request:trailers': ({ request }: Message) => {
+      spans.get(request)?.end();
+      spans.delete(request);
+    },
+    'undici:request:error': ({ request, error }: Message) => {
+      const span = spans.get(request);
+      if (span === undefined) return;
+      markSpanFailed(span, undefined, undefined, error);
+      span.end();
+      spans.delete(request);
+    },
+  });
+  return { disable: unsubscribe };
 }

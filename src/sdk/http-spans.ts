@@ -1,4 +1,3 @@
-import diagnosticsChannel from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { context, type Histogram, type Meter, propagation, ROOT_CONTEXT, type Span, SpanKind, trace, type Tracer } from '@opentelemetry/api';
@@ -20,6 +19,7 @@ import {
   METRIC_HTTP_SERVER_REQUEST_DURATION,
 } from '@opentelemetry/semantic-conventions';
 import { redactText } from '../errors/redact.ts';
+import { subscribeChannels } from './channel-subscriptions.ts';
 import type { EnterableContextManager } from './context-manager.ts';
 import { markSpanFailed } from './span-failure.ts';
 
@@ -71,13 +71,13 @@ function startServerSpan(tracer: Tracer, contextManager: EnterableContextManager
   const method = normaliseMethod(request.method);
   const target = request.url ?? '/';
   const queryAt = target.indexOf('?');
-  const encrypted = (socket as { encrypted?: boolean }).encrypted === true;
+  const scheme = (socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
   const host = request.headers.host ?? '';
   const portAt = host.lastIndexOf(':');
   const attributes: Record<string, string | number> = {
     [ATTR_HTTP_REQUEST_METHOD]: method,
     [ATTR_URL_PATH]: queryAt === -1 ? target : target.slice(0, queryAt),
-    [ATTR_URL_SCHEME]: encrypted ? 'https' : 'http',
+    [ATTR_URL_SCHEME]: scheme,
     [ATTR_NETWORK_PROTOCOL_VERSION]: request.httpVersion,
   };
   // Query strings carry tokens and e-mail addresses often enough to redact them before they leave.
@@ -95,12 +95,17 @@ function startServerSpan(tracer: Tracer, contextManager: EnterableContextManager
   const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
   contextManager.enterWith(trace.setSpan(parent, span));
   response.once('close', () => {
-    endServerSpan(span, method, request, response);
-    recordDuration(duration, startedAt, method, attributes[ATTR_URL_SCHEME] as string, span, response);
+    try {
+      const route = endServerSpan(span, method, request, response);
+      recordDuration(duration, startedAt, method, scheme, route, response);
+    } catch {
+      // An emitter listener that throws would be an uncaught exception in the app.
+    }
   });
 }
 
-function endServerSpan(span: Span, method: string, request: ServerRequestStart['request'], response: ServerResponse): void {
+/** Ends the server span; returns the route template it found, for the duration metric. */
+function endServerSpan(span: Span, method: string, request: ServerRequestStart['request'], response: ServerResponse): string | undefined {
   const status = response.statusCode;
   span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
   const route = routeOf(request, span);
@@ -116,10 +121,11 @@ function endServerSpan(span: Span, method: string, request: ServerRequestStart['
     markSpanFailed(span, String(status), undefined);
   }
   span.end();
+  return route;
 }
 
 /** `http.server.request.duration`: the request count and latency the SLO burn-rate alerts divide by. */
-function recordDuration(duration: Histogram, startedAt: number, method: string, scheme: string, span: Span, response: ServerResponse): void {
+function recordDuration(duration: Histogram, startedAt: number, method: string, scheme: string, route: string | undefined, response: ServerResponse): void {
   const status = response.statusCode;
   const attributes: Record<string, string | number> = {
     [ATTR_HTTP_REQUEST_METHOD]: method,
@@ -127,8 +133,7 @@ function recordDuration(duration: Histogram, startedAt: number, method: string, 
     [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
   };
   // The route is a template (bounded); the raw path never becomes a metric attribute.
-  const route = (span as unknown as { attributes?: Record<string, unknown> }).attributes?.[ATTR_HTTP_ROUTE];
-  if (typeof route === 'string') attributes[ATTR_HTTP_ROUTE] = route;
+  if (route !== undefined) attributes[ATTR_HTTP_ROUTE] = route;
   if (status >= 500) attributes[ATTR_ERROR_TYPE] = String(status);
   else if (!response.writableFinished) attributes[ATTR_ERROR_TYPE] = 'aborted';
   duration.record((performance.now() - startedAt) / 1000, attributes);
@@ -192,46 +197,19 @@ export function enableHttpSpans(tracer: Tracer, contextManager: EnterableContext
     description: 'Duration of HTTP server requests.',
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
-  const onServerStart = (message: unknown): void => {
-    try {
-      startServerSpan(tracer, contextManager, duration, message as ServerRequestStart);
-    } catch {
-      // Never let span bookkeeping break request handling.
-    }
-  };
-  const onClientCreated = (message: unknown): void => {
-    try {
-      startClientSpan(tracer, (message as { request: ClientRequest }).request);
-    } catch {
-      // idem
-    }
-  };
-  const onClientResponse = (message: unknown): void => {
-    try {
-      const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
-      endClientSpan(request, response, undefined);
-    } catch {
-      // idem
-    }
-  };
-  const onClientError = (message: unknown): void => {
-    try {
-      const { request, error } = message as { request: ClientRequest; error: unknown };
-      endClientSpan(request, undefined, error);
-    } catch {
-      // idem
-    }
-  };
-  const subscriptions: [string, (message: unknown) => void][] = [
-    ['http.server.request.start', onServerStart],
-    ['http.client.request.created', onClientCreated],
-    ['http.client.response.finish', onClientResponse],
-    ['http.client.request.error', onClientError],
-  ];
-  for (const [name, handler] of subscriptions) diagnosticsChannel.subscribe(name, handler);
-  return {
-    disable() {
-      for (const [name, handler] of subscriptions) diagnosticsChannel.unsubscribe(name, handler);
+  const unsubscribe = subscribeChannels({
+    'http.server.request.start': (message: ServerRequestStart) => {
+      startServerSpan(tracer, contextManager, duration, message);
     },
-  };
+    'http.client.request.created': ({ request }: { request: ClientRequest }) => {
+      startClientSpan(tracer, request);
+    },
+    'http.client.response.finish': ({ request, response }: { request: ClientRequest; response: IncomingMessage }) => {
+      endClientSpan(request, response, undefined);
+    },
+    'http.client.request.error': ({ request, error }: { request: ClientRequest; error: unknown }) => {
+      endClientSpan(request, undefined, error);
+    },
+  });
+  return { disable: unsubscribe };
 }
