@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { context, trace, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -9,6 +8,7 @@ import { translatePgError, withPgErrors } from '../../src/db/postgres.ts';
 import { isAppError, type AppError } from '../../src/errors/app-error.ts';
 import { recordError } from '../../src/errors/record-error.ts';
 import { problemFor } from '../../src/http/problem.ts';
+import { closedPort } from '../helpers/closed-port.ts';
 
 // Every failure here is produced by the real PostgreSQL server at 127.0.0.1:5432; nothing is mocked.
 
@@ -77,19 +77,6 @@ function assertAbsent(caught: Caught, values: string[]): void {
     assert.ok(!exported.includes(value), `${value} leaked onto the span: ${exported}`);
     assert.ok(!ownText.includes(value), `${value} leaked into the translated error: ${ownText}`);
   }
-}
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
 
 describe('PostgreSQL errors, against the real server', () => {

@@ -11,6 +11,7 @@ import { AppError } from '../../src/errors/app-error.ts';
 import { DatabaseUnavailable, OperationTimeout } from '../../src/errors/catalog.ts';
 import { classify, type ErrorInfo } from '../../src/errors/classify.ts';
 import { defineError } from '../../src/errors/define-error.ts';
+import { closedPort } from '../helpers/closed-port.ts';
 
 const CardDeclined = defineError({ code: 'CARD_DECLINED', category: 'validation', httpStatus: 402 });
 
@@ -34,16 +35,6 @@ async function rejection(run: () => Promise<unknown>): Promise<unknown> {
     return err;
   }
   throw new Error('expected a rejection');
-}
-
-/** A TCP port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-  assert.ok(address !== null && typeof address === 'object');
-  return address.port;
 }
 
 function hostile(): object {

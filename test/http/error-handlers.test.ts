@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { startReceiver, type OtlpReceiver, type ReceivedSpan } from '../../src/receiver/index.ts';
 import { otlpEnv, runApp, type AppRun } from '../helpers/run-app.ts';
+import { closedPort } from '../helpers/closed-port.ts';
 
 // One table of failures, answered by the node:http, Express 5 and Fastify 5 fixture apps (each a
 // real child process under `--import faultline/register`, sending to a local OTLP receiver).
@@ -136,19 +136,6 @@ async function request(port: string, path: string, body?: unknown): Promise<Answ
     body: JSON.parse(text) as Record<string, unknown>,
     text,
   };
-}
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
 
 function outermostExceptions(span: ReceivedSpan): ReceivedSpan['events'] {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startReceiver, type OtlpReceiver, type ReceivedSpan } from '../../src/receiver/index.ts';
 import { otlpEnv, runApp } from '../helpers/run-app.ts';
+import { closedPort } from '../helpers/closed-port.ts';
 
 const SERVER = 'test/fixtures/preload/server.mjs';
 const DEADLINE_MS = 2000;
@@ -20,15 +20,6 @@ async function get(port: string, path: string): Promise<number> {
 
 function serverSpan(spans: readonly ReceivedSpan[], path: string): ReceivedSpan | undefined {
   return spans.find((span) => span.kind === 2 && span.attributes['url.path'] === path);
-}
-
-/** A port nothing listens on: the collector is down and connections are refused. */
-async function refusedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-  return port;
 }
 
 function stripPaths(stderr: string): string {
@@ -153,7 +144,7 @@ describe('a dead collector never holds the process past the deadline', () => {
   let refused: string;
   before(async () => {
     hanging = await startReceiver({ mode: 'hang' });
-    refused = `http://127.0.0.1:${await refusedPort()}`;
+    refused = `http://127.0.0.1:${await closedPort()}`;
   });
   after(async () => {
     await hanging.close();
