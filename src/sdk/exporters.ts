@@ -27,9 +27,10 @@ export async function createSpanProcessors(config: FaultlineConfig): Promise<Spa
   for (const name of new Set(config.tracesExporter)) {
     if (name === 'otlp') {
       const options = otlpOptions(config.otlp.traces);
-      const { OTLPTraceExporter } =
-        config.otlp.traces.protocol === 'http/json' ? await import('@opentelemetry/exporter-trace-otlp-http') : await import('@opentelemetry/exporter-trace-otlp-proto');
-      const exporter = new OTLPTraceExporter(options);
+      const exporter =
+        config.otlp.traces.protocol === 'http/json'
+          ? new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter(options)
+          : new (await import('./otlp-trace-exporter.ts')).ProtobufSpanExporter(options);
       processors.push(new QueuedSpanProcessor(exporter, config.spanQueue));
     } else if (name === 'console') {
       processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));

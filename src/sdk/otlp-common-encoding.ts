@@ -1,0 +1,117 @@
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import { ProtobufWriter } from './protobuf-writer.ts';
+
+// The OTLP common messages (KeyValue, AnyValue, Resource, InstrumentationScope), written field for
+// field in the order the SDK's serializer uses, so that the bytes are the same as the SDK's.
+
+const MIN_INT64 = -(2 ** 63);
+const MAX_INT64 = 2 ** 63;
+
+function writeKeyValue(writer: ProtobufWriter, key: string, value: unknown): void {
+  writer.tag(1, 2);
+  writer.string(key);
+  writer.tag(2, 2);
+  const at = writer.begin();
+  writeAnyValue(writer, value);
+  writer.end(at);
+}
+
+/** Repeated KeyValue under `field`. */
+export function writeAttributes(writer: ProtobufWriter, attributes: object, field: number): void {
+  for (const key in attributes) {
+    if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
+    writer.tag(field, 2);
+    const keyValue = writer.begin();
+    writeKeyValue(writer, key, (attributes as Record<string, unknown>)[key]);
+    writer.end(keyValue);
+  }
+}
+
+function writeAnyValue(writer: ProtobufWriter, value: unknown): void {
+  switch (typeof value) {
+    case 'string':
+      writer.tag(1, 2);
+      writer.string(value);
+      return;
+    case 'boolean':
+      writer.tag(2, 0);
+      writer.varint(value ? 1 : 0);
+      return;
+    case 'number':
+      if (Number.isInteger(value) && value >= MIN_INT64 && value < MAX_INT64) {
+        writer.tag(3, 0);
+        writer.varint(value);
+      } else {
+        writer.tag(4, 1);
+        writer.double(value);
+      }
+      return;
+    default:
+  }
+  if (value instanceof Uint8Array) {
+    writer.tag(7, 2);
+    writer.bytes(value);
+  } else if (Array.isArray(value)) {
+    writer.tag(5, 2);
+    const array = writer.begin();
+    for (const item of value) {
+      writer.tag(1, 2);
+      const entry = writer.begin();
+      writeAnyValue(writer, item);
+      writer.end(entry);
+    }
+    writer.end(array);
+  } else if (typeof value === 'object' && value !== null) {
+    writer.tag(6, 2);
+    const list = writer.begin();
+    writeAttributes(writer, value, 1);
+    writer.end(list);
+  }
+}
+
+// Resources and scopes are the same few objects for every span of a process: their bytes are kept.
+const resourceBytes = new WeakMap<Resource, Uint8Array>();
+const scopeBytes = new WeakMap<InstrumentationScope, Uint8Array>();
+const scratch = new ProtobufWriter(4096);
+
+/** The Resource message (without tag and length). */
+export function encodedResource(resource: Resource): Uint8Array {
+  const cached = resourceBytes.get(resource);
+  if (cached !== undefined) return cached;
+  scratch.reset();
+  writeAttributes(scratch, resource.attributes, 1);
+  scratch.tag(2, 0);
+  scratch.varint(0);
+  const bytes = scratch.finish();
+  // A resource still waiting for asynchronous detectors may gain attributes: encode it again next time.
+  if (resource.asyncAttributesPending !== true) resourceBytes.set(resource, bytes);
+  return bytes;
+}
+
+/** The InstrumentationScope message (without tag and length). */
+export function encodedScope(scope: InstrumentationScope & { attributes?: object; droppedAttributesCount?: number }): Uint8Array {
+  const cached = scopeBytes.get(scope);
+  if (cached !== undefined) return cached;
+  scratch.reset();
+  scratch.tag(1, 2);
+  scratch.string(scope.name);
+  if (scope.version) {
+    scratch.tag(2, 2);
+    scratch.string(scope.version);
+  }
+  if (scope.attributes) writeAttributes(scratch, scope.attributes, 3);
+  if (scope.droppedAttributesCount) {
+    scratch.tag(4, 0);
+    scratch.varint(scope.droppedAttributesCount);
+  }
+  const bytes = scratch.finish();
+  scopeBytes.set(scope, bytes);
+  return bytes;
+}
+
+/** A cached message under `field`, with its length. */
+export function writeMessage(writer: ProtobufWriter, field: number, bytes: Uint8Array): void {
+  writer.tag(field, 2);
+  writer.bytes(bytes);
+}
