@@ -4,6 +4,7 @@ import {
   AggregationTemporality,
   ConsoleMetricExporter,
   type IMetricReader,
+  type MetricProducer,
   PeriodicExportingMetricReader,
   type PushMetricExporter,
   type ResourceMetrics,
@@ -77,13 +78,15 @@ function countingFailures(exporter: PushMetricExporter): PushMetricExporter {
   };
 }
 
-export async function createMetricReaders(config: FaultlineConfig): Promise<IMetricReader[]> {
+/** `producers` are metrics kept outside the SDK's instruments (the HTTP duration histogram); every reader reads them. */
+export async function createMetricReaders(config: FaultlineConfig, producers: MetricProducer[]): Promise<IMetricReader[]> {
   const readers: IMetricReader[] = [];
   const periodic = (exporter: PushMetricExporter): PeriodicExportingMetricReader =>
     new PeriodicExportingMetricReader({
       exporter: countingFailures(exporter),
       exportIntervalMillis: config.metricIntervalMillis,
       exportTimeoutMillis: Math.min(config.metricTimeoutMillis, config.metricIntervalMillis),
+      metricProducers: producers,
     });
   for (const name of new Set(config.metricsExporter)) {
     if (name === 'otlp') {
@@ -98,7 +101,7 @@ export async function createMetricReaders(config: FaultlineConfig): Promise<IMet
       const { host, port } = config.prometheus;
       const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
       readers.push(
-        new PrometheusExporter({ host, port }, (error) => {
+        new PrometheusExporter({ host, port, metricProducers: producers }, (error) => {
           if (error !== undefined) warnOnce('prometheus-listen', `Prometheus exporter could not listen on ${host}:${port}: ${String(error)}`);
         }),
       );

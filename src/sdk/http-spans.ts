@@ -1,10 +1,9 @@
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { context, type Histogram, type Meter, propagation, ROOT_CONTEXT, type Span, SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import {
   ATTR_CLIENT_ADDRESS,
-  ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
@@ -16,11 +15,11 @@ import {
   ATTR_URL_QUERY,
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
-  METRIC_HTTP_SERVER_REQUEST_DURATION,
 } from '@opentelemetry/semantic-conventions';
 import { redactText } from '../errors/redact.ts';
 import { subscribeChannels } from './channel-subscriptions.ts';
 import type { EnterableContextManager } from './context-manager.ts';
+import type { HttpDurationHistogram } from './http-duration-histogram.ts';
 import { markSpanFailed } from './span-failure.ts';
 
 /**
@@ -62,10 +61,7 @@ function routeOf(request: ServerRequestStart['request'], span: Span): string | u
   return undefined;
 }
 
-/** Bucket boundaries the HTTP semantic conventions advise for request durations, in seconds. */
-const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
-
-function startServerSpan(tracer: Tracer, contextManager: EnterableContextManager, duration: Histogram, message: ServerRequestStart): void {
+function startServerSpan(tracer: Tracer, contextManager: EnterableContextManager, duration: HttpDurationHistogram | undefined, message: ServerRequestStart): void {
   const startedAt = performance.now();
   const { request, response, socket } = message;
   const method = normaliseMethod(request.method);
@@ -97,7 +93,7 @@ function startServerSpan(tracer: Tracer, contextManager: EnterableContextManager
   response.once('close', () => {
     try {
       const route = endServerSpan(span, method, request, response);
-      recordDuration(duration, startedAt, method, scheme, route, response);
+      if (duration !== undefined) recordDuration(duration, startedAt, method, scheme, route, response);
     } catch {
       // An emitter listener that throws would be an uncaught exception in the app.
     }
@@ -125,18 +121,10 @@ function endServerSpan(span: Span, method: string, request: ServerRequestStart['
 }
 
 /** `http.server.request.duration`: the request count and latency the SLO burn-rate alerts divide by. */
-function recordDuration(duration: Histogram, startedAt: number, method: string, scheme: string, route: string | undefined, response: ServerResponse): void {
+function recordDuration(duration: HttpDurationHistogram, startedAt: number, method: string, scheme: string, route: string | undefined, response: ServerResponse): void {
   const status = response.statusCode;
-  const attributes: Record<string, string | number> = {
-    [ATTR_HTTP_REQUEST_METHOD]: method,
-    [ATTR_URL_SCHEME]: scheme,
-    [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
-  };
-  // The route is a template (bounded); the raw path never becomes a metric attribute.
-  if (route !== undefined) attributes[ATTR_HTTP_ROUTE] = route;
-  if (status >= 500) attributes[ATTR_ERROR_TYPE] = String(status);
-  else if (!response.writableFinished) attributes[ATTR_ERROR_TYPE] = 'aborted';
-  duration.record((performance.now() - startedAt) / 1000, attributes);
+  const errorType = status >= 500 ? String(status) : response.writableFinished ? undefined : 'aborted';
+  duration.record((performance.now() - startedAt) / 1000, method, scheme, status, route, errorType);
 }
 
 const clientSpans = new WeakMap<ClientRequest, Span>();
@@ -191,12 +179,8 @@ export interface HttpSpans {
   disable(): void;
 }
 
-export function enableHttpSpans(tracer: Tracer, contextManager: EnterableContextManager, meter: Meter): HttpSpans {
-  const duration = meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
-    unit: 's',
-    description: 'Duration of HTTP server requests.',
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-  });
+/** `duration` is undefined when no metric reader would ever read it. */
+export function enableHttpSpans(tracer: Tracer, contextManager: EnterableContextManager, duration: HttpDurationHistogram | undefined): HttpSpans {
   const unsubscribe = subscribeChannels({
     'http.server.request.start': (message: ServerRequestStart) => {
       startServerSpan(tracer, contextManager, duration, message);

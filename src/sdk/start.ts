@@ -12,6 +12,7 @@ import { EnterableContextManager } from './context-manager.ts';
 import { observeDrops } from './drops.ts';
 import { createLogProcessors, createMetricReaders, createSpanProcessors } from './exporters.ts';
 import { enableFetchSpans } from './fetch-spans.ts';
+import { HttpDurationHistogram } from './http-duration-histogram.ts';
 import { enableHttpSpans } from './http-spans.ts';
 import { enablePatchingInstrumentations } from './instrumentations.ts';
 import { buildResource } from './resource.ts';
@@ -108,9 +109,11 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
   });
   trace.setGlobalTracerProvider(tracerProvider);
 
+  const httpDuration = new HttpDurationHistogram({ name: SCOPE });
+  const metricReaders = await createMetricReaders(config, [httpDuration]);
   const meterProvider = new MeterProvider({
     resource,
-    readers: await createMetricReaders(config),
+    readers: metricReaders,
     // Backstop behind the per-process error.type cap in recordError: the SDK itself never keeps
     // more series for app.errors than types x categories x handled.
     views: [errorCounterView(config.maxErrorTypes)],
@@ -134,7 +137,7 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
   const enabled = config.enabledInstrumentations.filter((name) => !config.disabledInstrumentations.includes(name));
   const disable: (() => void)[] = [];
   if (enabled.includes('http')) {
-    const httpSpans = enableHttpSpans(tracer, contextManager, meter);
+    const httpSpans = enableHttpSpans(tracer, contextManager, metricReaders.length > 0 ? httpDuration : undefined);
     disable.push(() => {
       httpSpans.disable();
     });

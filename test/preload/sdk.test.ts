@@ -88,6 +88,43 @@ describe('HTTP spans for ESM and CommonJS apps', () => {
   });
 });
 
+describe('http.server.request.duration', () => {
+  test('counts every request per method, status and error type, with cumulative buckets that add up', async () => {
+    const receiver = await startReceiver();
+    const app = runApp('test/fixtures/preload/server.mjs', { env: otlpEnv(receiver.url) });
+    try {
+      const port = (await app.waitForLine(/listening (\d+)/))[1]!;
+      for (let i = 0; i < 5; i += 1) assert.equal(await get(port, `/ok?i=${i}`), 200);
+      for (let i = 0; i < 3; i += 1) assert.equal(await get(port, '/missing'), 404);
+      assert.equal(await get(port, '/slow?ms=30'), 200);
+      const latest = (status: number): NonNullable<ReturnType<typeof findPoint>> | undefined => findPoint(receiver, status);
+      await receiver.waitFor(() => latest(200)?.count === 6 && latest(404)?.count === 3, { description: 'six 200s and three 404s in one cumulative series each' });
+      const ok = latest(200)!;
+      assert.equal(ok.type, 'histogram');
+      assert.equal(ok.unit, 's');
+      assert.equal(ok.temporality, 'cumulative');
+      assert.deepEqual(ok.attributes, { 'http.request.method': 'GET', 'url.scheme': 'http', 'http.response.status_code': 200 });
+      assert.deepEqual(ok.explicitBounds, [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]);
+      assert.equal(ok.bucketCounts!.reduce((total, count) => total + count, 0), 6);
+      assert.ok(ok.max! >= 0.03 && ok.max! < 5, `the 30 ms request is the slowest: ${ok.max}`);
+      assert.ok(ok.sum! >= ok.max! && ok.min! <= ok.max!);
+      // The 30 ms request cannot be in a bucket whose upper bound is 25 ms or less.
+      assert.equal(ok.bucketCounts!.slice(3).reduce((total, count) => total + count, 0) >= 1, true);
+      assert.equal(ok.scope.name, 'faultline');
+      assert.equal(ok.resource['service.name'], 'faultline-test-app');
+      assert.equal(latest(404)!.attributes['error.type'], undefined, 'a 4xx is not a server error');
+    } finally {
+      app.child.kill('SIGTERM');
+      await app.exited;
+      await receiver.close();
+    }
+  });
+});
+
+function findPoint(receiver: OtlpReceiver, status: number) {
+  return receiver.metrics.findLast((point) => point.name === 'http.server.request.duration' && point.attributes['http.response.status_code'] === status);
+}
+
 describe('exporters and protocols', () => {
   let receiver: OtlpReceiver;
   before(async () => {
