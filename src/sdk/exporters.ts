@@ -15,6 +15,7 @@ import { warnOnce } from '../warn.ts';
 import { recordDrop } from './drops.ts';
 import { QueuedLogRecordProcessor } from './log-processor.ts';
 import { QueuedSpanProcessor } from './span-processor.ts';
+import { arrayBatch } from './batch-queue.ts';
 
 // Exporters are imported only when configured: each OTLP flavour and the Prometheus exporter pull
 // in their own module graph, and loading all of them was most of the preload's start-up time.
@@ -28,11 +29,13 @@ export async function createSpanProcessors(config: FaultlineConfig): Promise<Spa
   for (const name of new Set(config.tracesExporter)) {
     if (name === 'otlp') {
       const options = otlpOptions(config.otlp.traces);
-      const exporter =
-        config.otlp.traces.protocol === 'http/json'
-          ? new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter(options)
-          : new (await import('./otlp-trace-exporter.ts')).ProtobufSpanExporter(options);
-      processors.push(new QueuedSpanProcessor(exporter, config.spanQueue));
+      if (config.otlp.traces.protocol === 'http/json') {
+        const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+        processors.push(new QueuedSpanProcessor(new OTLPTraceExporter(options), config.spanQueue, arrayBatch));
+      } else {
+        const [{ ProtobufSpanExporter }, { EncodedSpanBatch }] = await Promise.all([import('./otlp-trace-exporter.ts'), import('./otlp-trace-encoder.ts')]);
+        processors.push(new QueuedSpanProcessor(new ProtobufSpanExporter(options), config.spanQueue, () => new EncodedSpanBatch()));
+      }
     } else if (name === 'console') {
       processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
     }

@@ -1,5 +1,5 @@
 import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { BatchQueue, type BatchQueueOptions } from './batch-queue.ts';
+import { arrayBatch, BatchQueue, type BatchQueueOptions } from './batch-queue.ts';
 
 /** Batches log records into a bounded, drop-counting queue (see batch-queue.ts for why). */
 export class QueuedLogRecordProcessor implements LogRecordProcessor {
@@ -8,7 +8,7 @@ export class QueuedLogRecordProcessor implements LogRecordProcessor {
 
   constructor(exporter: LogRecordExporter, options: Omit<BatchQueueOptions, 'signal'>) {
     this.exporter = exporter;
-    this.queue = new BatchQueue({ ...options, signal: 'logs' }, (records, done) => {
+    this.queue = new BatchQueue({ ...options, signal: 'logs' }, arrayBatch<ReadableLogRecord>, (records, done) => {
       exporter.export(records, done);
     });
   }

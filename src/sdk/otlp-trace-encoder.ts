@@ -3,6 +3,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { Link, SpanStatus } from '@opentelemetry/api';
 import { encodedResource, encodedScope, writeAttributes, writeMessage } from './otlp-common-encoding.ts';
+import type { BatchBuilder } from './batch-queue.ts';
 import { ProtobufWriter } from './protobuf-writer.ts';
 
 /**
@@ -113,48 +114,74 @@ function writeSpan(writer: ProtobufWriter, span: ReadableSpan): void {
   writer.end(start);
 }
 
-function groupByResourceAndScope(spans: readonly ReadableSpan[]): Map<Resource, Map<InstrumentationScope, ReadableSpan[]>> {
-  const byResource = new Map<Resource, Map<InstrumentationScope, ReadableSpan[]>>();
-  for (const span of spans) {
-    let byScope = byResource.get(span.resource);
+const assembler = new ProtobufWriter();
+const sparePartWriters: ProtobufWriter[] = [];
+const MAX_SPARE_WRITERS = 8;
+
+/**
+ * One export's spans, encoded as they end: a finished span is written at once into the bytes of
+ * its resource and scope, and only those bytes wait for the export. Keeping the span objects
+ * alive until a batch filled up (up to a second, 512 of them) cost more in garbage collection than
+ * encoding them did.
+ */
+export class EncodedSpanBatch implements BatchBuilder<ReadableSpan, Uint8Array> {
+  readonly #groups = new Map<Resource, Map<InstrumentationScope, ProtobufWriter>>();
+  #count = 0;
+
+  get count(): number {
+    return this.#count;
+  }
+
+  add(span: ReadableSpan): void {
+    let byScope = this.#groups.get(span.resource);
     if (byScope === undefined) {
       byScope = new Map();
-      byResource.set(span.resource, byScope);
+      this.#groups.set(span.resource, byScope);
     }
-    const group = byScope.get(span.instrumentationScope);
-    if (group === undefined) byScope.set(span.instrumentationScope, [span]);
-    else group.push(span);
+    let writer = byScope.get(span.instrumentationScope);
+    if (writer === undefined) {
+      writer = sparePartWriters.pop() ?? new ProtobufWriter(16 * 1024);
+      writer.reset();
+      byScope.set(span.instrumentationScope, writer);
+    }
+    writer.tag(2, 2);
+    writeSpan(writer, span);
+    this.#count += 1;
   }
-  return byResource;
+
+  /** The ExportTraceServiceRequest; the batch must not be used afterwards. */
+  build(): Uint8Array {
+    assembler.reset();
+    for (const [resource, byScope] of this.#groups) {
+      assembler.tag(1, 2);
+      const resourceSpans = assembler.begin();
+      writeMessage(assembler, 1, encodedResource(resource));
+      for (const [scope, spans] of byScope) {
+        assembler.tag(2, 2);
+        const scopeSpans = assembler.begin();
+        writeMessage(assembler, 1, encodedScope(scope));
+        assembler.rawFrom(spans);
+        if (scope.schemaUrl) {
+          assembler.tag(3, 2);
+          assembler.string(scope.schemaUrl);
+        }
+        assembler.end(scopeSpans);
+        if (sparePartWriters.length < MAX_SPARE_WRITERS) sparePartWriters.push(spans);
+      }
+      if (resource.schemaUrl) {
+        assembler.tag(3, 2);
+        assembler.string(resource.schemaUrl);
+      }
+      assembler.end(resourceSpans);
+    }
+    this.#groups.clear();
+    return assembler.finish();
+  }
 }
 
-const writer = new ProtobufWriter();
-
+/** ExportTraceServiceRequest for these spans, byte for byte what the SDK's serializer writes. */
 export function encodeTraceExportRequest(spans: readonly ReadableSpan[]): Uint8Array {
-  writer.reset();
-  for (const [resource, byScope] of groupByResourceAndScope(spans)) {
-    writer.tag(1, 2);
-    const resourceSpans = writer.begin();
-    writeMessage(writer, 1, encodedResource(resource));
-    for (const [scope, group] of byScope) {
-      writer.tag(2, 2);
-      const scopeSpans = writer.begin();
-      writeMessage(writer, 1, encodedScope(scope));
-      for (const span of group) {
-        writer.tag(2, 2);
-        writeSpan(writer, span);
-      }
-      if (scope.schemaUrl) {
-        writer.tag(3, 2);
-        writer.string(scope.schemaUrl);
-      }
-      writer.end(scopeSpans);
-    }
-    if (resource.schemaUrl) {
-      writer.tag(3, 2);
-      writer.string(resource.schemaUrl);
-    }
-    writer.end(resourceSpans);
-  }
-  return writer.finish();
+  const batch = new EncodedSpanBatch();
+  for (const span of spans) batch.add(span);
+  return batch.build();
 }

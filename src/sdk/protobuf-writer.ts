@@ -145,6 +145,14 @@ export class ProtobufWriter {
     this.pos += value.length;
   }
 
+  /** Everything another writer holds, appended without a length prefix. */
+  rawFrom(other: ProtobufWriter): void {
+    const length = other.pos;
+    this.#ensure(length);
+    other.#buffer.copy(this.#buffer, this.pos, 0, length);
+    this.pos += length;
+  }
+
   /** A trace or span ID given in hex, as length-delimited bytes; `hex` is known to be valid. */
   hexBytes(hex: string): void {
     const length = hex.length >>> 1;

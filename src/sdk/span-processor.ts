@@ -1,16 +1,23 @@
 import { TraceFlags } from '@opentelemetry/api';
-import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { BatchQueue, type BatchQueueOptions } from './batch-queue.ts';
+import type { ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchQueue, type BatchBuilder, type BatchQueueOptions } from './batch-queue.ts';
+
+/** What the queue hands its batches to: the SDK's exporters take span arrays, faultline's encoded bytes. */
+export interface BatchExporter<Payload> {
+  export(payload: Payload, done: (result: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+}
 
 /** Batches sampled spans into a bounded, drop-counting queue (see batch-queue.ts for why). */
-export class QueuedSpanProcessor implements SpanProcessor {
-  private readonly queue: BatchQueue<ReadableSpan>;
-  private readonly exporter: SpanExporter;
+export class QueuedSpanProcessor<Payload> implements SpanProcessor {
+  private readonly queue: BatchQueue<ReadableSpan, Payload>;
+  private readonly exporter: BatchExporter<Payload>;
 
-  constructor(exporter: SpanExporter, options: Omit<BatchQueueOptions, 'signal'>) {
+  constructor(exporter: BatchExporter<Payload>, options: Omit<BatchQueueOptions, 'signal'>, newBatch: () => BatchBuilder<ReadableSpan, Payload>) {
     this.exporter = exporter;
-    this.queue = new BatchQueue({ ...options, signal: 'traces' }, (spans, done) => {
-      exporter.export(spans, done);
+    this.queue = new BatchQueue({ ...options, signal: 'traces' }, newBatch, (payload, done) => {
+      exporter.export(payload, done);
     });
   }
 
