@@ -8,13 +8,11 @@
 // with the transport.
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ROOT_CONTEXT, trace, type Logger as OtelLogger, isValidSpanId, isValidTraceId, type AnyValue, type Attributes, type Context, type SeverityNumber } from '@opentelemetry/api';
+import { isValidSpanId, isValidTraceId, type AnyValue, type Attributes, type SeverityNumber } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { LoggerProvider, type LogRecordExporter, type LogRecordProcessor, type ReadableLogRecord, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { Slot, type FromLogWorker, type LogWorkerSettings, type ResourceAttributes, type ToLogWorker } from './log-shipper-protocol.ts';
+import type { MappedLogRecord } from '../sdk/otlp-log-encoder.ts';
+import { Slot, type FromLogWorker, type LogWorkerSettings, type ToLogWorker } from './log-shipper-protocol.ts';
+import { createRecordQueue, type RecordQueue } from './log-record-queue.ts';
 import { severityNumberForLevel, STANDARD_LEVEL_LABELS } from './severity.ts';
 
 interface MappedRecord {
@@ -53,39 +51,16 @@ let accepted = 0n;
 let exported = 0n;
 let failed = 0n;
 
-let queue: ReadableLogRecord[] = [];
 let inFlight = false;
 let timer: NodeJS.Timeout | undefined;
 let flushRequested = 0;
 let flushCompleted = 0;
 
-const queueProcessor: LogRecordProcessor = {
-  onEmit(record: ReadWriteLogRecord) {
-    queue.push(record);
-  },
-  forceFlush: () => Promise.resolve(),
-  shutdown: () => Promise.resolve(),
-};
-
-function loggerFor(attributes: ResourceAttributes): OtelLogger {
-  const provider = new LoggerProvider({
-    resource: resourceFromAttributes(attributes),
-    logRecordLimits: { attributeValueLengthLimit: settings.attributeValueLengthLimit },
-    processors: [queueProcessor],
-  });
-  return provider.getLogger(settings.scopeName, settings.scopeVersion);
-}
-
 // Records wait in the inbox until the resource is complete, so every record carries the same
 // resource as the SDK's spans and metrics (host.id, for one, is detected asynchronously).
-let otelLogger = loggerFor(settings.resourceAttributes);
+const queue: RecordQueue = await createRecordQueue(settings);
 let resourceReady = !settings.resourcePending;
-
-function createExporter(): LogRecordExporter {
-  const options = { url: settings.url, headers: settings.headers, timeoutMillis: settings.timeoutMillis };
-  return settings.protocol === 'http/json' ? new JsonLogExporter(options) : new ProtoLogExporter(options);
-}
-const exporter = createExporter();
+if (resourceReady) queue.setResource(settings.resourceAttributes);
 
 function countFailed(lines: number, reason: string): void {
   failed += BigInt(lines);
@@ -94,16 +69,18 @@ function countFailed(lines: number, reason: string): void {
   port?.postMessage(message);
 }
 
-/** The log record's context from the line's trace fields, as pino-opentelemetry-transport reads them. */
-function spanContextOf(attributes: Record<string, unknown>): Context | undefined {
+/** The record's trace context from the line's trace fields, as pino-opentelemetry-transport reads them. */
+function takeTraceFields(attributes: Record<string, unknown>, record: MappedLogRecord): void {
   const { trace_id: traceId, span_id: spanId, trace_flags: flags } = attributes;
-  if (traceId === undefined || spanId === undefined || flags === undefined) return undefined;
+  if (traceId === undefined || spanId === undefined || flags === undefined) return;
   delete attributes.trace_id;
   delete attributes.span_id;
   delete attributes.trace_flags;
-  if (typeof traceId !== 'string' || typeof spanId !== 'string' || !isValidTraceId(traceId) || !isValidSpanId(spanId)) return undefined;
+  if (typeof traceId !== 'string' || typeof spanId !== 'string' || !isValidTraceId(traceId) || !isValidSpanId(spanId)) return;
   const traceFlags = typeof flags === 'number' ? flags : typeof flags === 'string' ? Number.parseInt(flags, 16) : 0;
-  return trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: Number.isInteger(traceFlags) ? traceFlags & 0xff : 0, isRemote: true });
+  record.traceId = traceId;
+  record.spanId = spanId;
+  record.traceFlags = Number.isInteger(traceFlags) ? traceFlags & 0xff : 0;
 }
 
 function timestampOf(time: number | string | undefined): number | undefined {
@@ -127,15 +104,15 @@ function emit(line: string, messageKey: string): boolean {
   const level = object.level;
   if (typeof level === 'number' && !(level in severityNumberMap)) severityNumberMap[level] = severityNumberForLevel(level);
   const mapped = toOpenTelemetry(object, { messageKey, levels: { labels }, severityNumberMap });
-  const spanContext = spanContextOf(mapped.attributes);
-  otelLogger.emit({
+  const record: MappedLogRecord = {
     timestamp: timestampOf(mapped.timestamp),
     body: mapped.body,
     severityNumber: mapped.severityNumber,
     severityText: mapped.severityText,
     attributes: mapped.attributes,
-    ...(spanContext === undefined ? {} : { context: spanContext }),
-  });
+  };
+  takeTraceFields(mapped.attributes, record);
+  queue.add(record);
   return true;
 }
 
@@ -145,7 +122,7 @@ function drain(): void {
   let unreadable = 0;
   const before = accepted;
   let batch = inbox[0];
-  while (batch !== undefined && queue.length < settings.maxQueueSize) {
+  while (batch !== undefined && queue.size < settings.maxQueueSize) {
     const line = batch.lines[batch.next++];
     if (line !== undefined) {
       accepted++;
@@ -169,24 +146,24 @@ function drain(): void {
 function exportBatch(): void {
   if (timer !== undefined) clearTimeout(timer);
   timer = undefined;
-  const batch = queue.length <= settings.maxBatchSize ? queue : queue.slice(0, settings.maxBatchSize);
-  queue = batch === queue ? [] : queue.slice(batch.length);
+  const batch = queue.take();
+  if (batch === undefined) return;
   inFlight = true;
   let settled = false;
   const done = (result: ExportResult): void => {
     if (settled) return;
     settled = true;
     if (result.code === ExportResultCode.SUCCESS) {
-      exported += BigInt(batch.length);
+      exported += BigInt(batch.count);
       Atomics.store(control, Slot.exported, exported);
     } else {
-      countFailed(batch.length, result.error?.message ?? 'export failed');
+      countFailed(batch.count, result.error?.message ?? 'export failed');
     }
     inFlight = false;
     pump();
   };
   try {
-    exporter.export(batch, done);
+    batch.send(done);
   } catch (error) {
     done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
   }
@@ -194,7 +171,7 @@ function exportBatch(): void {
 
 function completeFlushIfIdle(): void {
   if (flushRequested <= flushCompleted) return;
-  if (inFlight || queue.length > 0 || inbox.length > 0) return;
+  if (inFlight || queue.size > 0 || inbox.length > 0) return;
   flushCompleted = flushRequested;
   Atomics.store(control, Slot.flushed, BigInt(flushCompleted));
   Atomics.notify(control, Slot.flushed);
@@ -205,12 +182,12 @@ function completeFlushIfIdle(): void {
 /** One step of the pipeline: fill the queue, export when a batch is full, a flush waits or the delay ran out. */
 function pump(): void {
   drain();
-  if (!inFlight && queue.length > 0) {
-    if (queue.length >= settings.maxBatchSize || flushRequested > flushCompleted) exportBatch();
+  if (!inFlight && queue.size > 0) {
+    if (queue.size >= settings.maxBatchSize || flushRequested > flushCompleted) exportBatch();
     else
       timer ??= setTimeout(() => {
         timer = undefined;
-        if (!inFlight && queue.length > 0) exportBatch();
+        if (!inFlight && queue.size > 0) exportBatch();
       }, settings.delayMillis);
   }
   completeFlushIfIdle();
@@ -226,7 +203,7 @@ port?.on('message', (message: ToLogWorker) => {
       break;
     case 'resource':
       if (!resourceReady) {
-        otelLogger = loggerFor(message.attributes);
+        queue.setResource(message.attributes);
         resourceReady = true;
       }
       break;

@@ -33,8 +33,8 @@ export async function createSpanProcessors(config: FaultlineConfig): Promise<Spa
         const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
         processors.push(new QueuedSpanProcessor(new OTLPTraceExporter(options), config.spanQueue, arrayBatch));
       } else {
-        const [{ ProtobufSpanExporter }, { EncodedSpanBatch }] = await Promise.all([import('./otlp-trace-exporter.ts'), import('./otlp-trace-encoder.ts')]);
-        processors.push(new QueuedSpanProcessor(new ProtobufSpanExporter(options), config.spanQueue, () => new EncodedSpanBatch()));
+        const [{ EncodedOtlpExporter }, { EncodedSpanBatch }] = await Promise.all([import('./otlp-encoded-exporter.ts'), import('./otlp-trace-encoder.ts')]);
+        processors.push(new QueuedSpanProcessor(new EncodedOtlpExporter('traces', options), config.spanQueue, () => new EncodedSpanBatch()));
       }
     } else if (name === 'console') {
       processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));

@@ -8,31 +8,36 @@ import { ProtobufWriter } from './protobuf-writer.ts';
 const MIN_INT64 = -(2 ** 63);
 const MAX_INT64 = 2 ** 63;
 
-function writeKeyValue(writer: ProtobufWriter, key: string, value: unknown): void {
+/**
+ * One KeyValue under `field`. `limit` truncates strings (and byte arrays) at any depth, as the
+ * SDK's attribute limits do; the SDK's own records arrive truncated already (limit Infinity).
+ */
+export function writeKeyValue(writer: ProtobufWriter, field: number, key: string, value: unknown, limit = Infinity): void {
+  writer.tag(field, 2);
+  const keyValue = writer.begin();
   writer.tag(1, 2);
   writer.string(key);
   writer.tag(2, 2);
   const at = writer.begin();
-  writeAnyValue(writer, value);
+  writeAnyValue(writer, value, limit);
   writer.end(at);
+  writer.end(keyValue);
 }
 
 /** Repeated KeyValue under `field`. */
-export function writeAttributes(writer: ProtobufWriter, attributes: object, field: number): void {
+export function writeAttributes(writer: ProtobufWriter, attributes: object, field: number, limit = Infinity): void {
   for (const key in attributes) {
     if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
-    writer.tag(field, 2);
-    const keyValue = writer.begin();
-    writeKeyValue(writer, key, (attributes as Record<string, unknown>)[key]);
-    writer.end(keyValue);
+    writeKeyValue(writer, field, key, (attributes as Record<string, unknown>)[key], limit);
   }
 }
 
-function writeAnyValue(writer: ProtobufWriter, value: unknown): void {
+/** An AnyValue (without tag and length). */
+export function writeAnyValue(writer: ProtobufWriter, value: unknown, limit = Infinity): void {
   switch (typeof value) {
     case 'string':
       writer.tag(1, 2);
-      writer.string(value);
+      writer.string(value.length > limit ? value.substring(0, limit) : value);
       return;
     case 'boolean':
       writer.tag(2, 0);
@@ -51,21 +56,21 @@ function writeAnyValue(writer: ProtobufWriter, value: unknown): void {
   }
   if (value instanceof Uint8Array) {
     writer.tag(7, 2);
-    writer.bytes(value);
+    writer.bytes(value.length > limit ? value.slice(0, limit) : value);
   } else if (Array.isArray(value)) {
     writer.tag(5, 2);
     const array = writer.begin();
     for (const item of value) {
       writer.tag(1, 2);
       const entry = writer.begin();
-      writeAnyValue(writer, item);
+      writeAnyValue(writer, item, limit);
       writer.end(entry);
     }
     writer.end(array);
   } else if (typeof value === 'object' && value !== null) {
     writer.tag(6, 2);
     const list = writer.begin();
-    writeAttributes(writer, value, 1);
+    writeAttributes(writer, value, 1, limit);
     writer.end(list);
   }
 }

@@ -1,0 +1,122 @@
+import { ROOT_CONTEXT, trace, type Logger as OtelLogger } from '@opentelemetry/api';
+import type { ExportResult } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { encodedResource, encodedScope } from '../sdk/otlp-common-encoding.ts';
+import { EncodedLogBatch, type MappedLogRecord } from '../sdk/otlp-log-encoder.ts';
+import type { LogWorkerSettings, ResourceAttributes } from './log-shipper-protocol.ts';
+
+/** One export's worth of records, taken off the queue. */
+export interface TakenBatch {
+  count: number;
+  send(done: (result: ExportResult) => void): void;
+}
+
+/** The log worker's export queue: records in, batches of at most `maxBatchSize` out. */
+export interface RecordQueue {
+  readonly size: number;
+  /** Called once, before the first record, when every resource attribute is known. */
+  setResource(attributes: ResourceAttributes): void;
+  add(record: MappedLogRecord): void;
+  take(): TakenBatch | undefined;
+}
+
+/** The OTLP default: the SDK's default attribute count limit, faultline's value length limit. */
+function limitsOf(settings: LogWorkerSettings): { attributeCountLimit: number; attributeValueLengthLimit: number } {
+  return { attributeCountLimit: 128, attributeValueLengthLimit: settings.attributeValueLengthLimit };
+}
+
+/**
+ * http/protobuf: each record is encoded into its batch as it is taken in (EncodedLogBatch), and
+ * only bytes wait for the export. http/json keeps the SDK's LoggerProvider and JSON exporter.
+ */
+export async function createRecordQueue(settings: LogWorkerSettings): Promise<RecordQueue> {
+  const options = { url: settings.url, headers: settings.headers, timeoutMillis: settings.timeoutMillis };
+  if (settings.protocol === 'http/json') return sdkQueue(settings, options);
+  const { EncodedOtlpExporter } = await import('../sdk/otlp-encoded-exporter.ts');
+  const exporter = new EncodedOtlpExporter('logs', options);
+  const scope = encodedScope({ name: settings.scopeName, version: settings.scopeVersion });
+  const limits = limitsOf(settings);
+  let resource: Uint8Array | undefined;
+  const sealed: { bytes: Uint8Array; count: number }[] = [];
+  let open: EncodedLogBatch | undefined;
+  let size = 0;
+  const seal = (): void => {
+    if (open === undefined || open.count === 0) return;
+    sealed.push({ bytes: open.build(), count: open.count });
+    open = undefined;
+  };
+  return {
+    get size() {
+      return size;
+    },
+    setResource(attributes) {
+      resource = encodedResource(resourceFromAttributes(attributes));
+    },
+    add(record) {
+      if (resource === undefined) throw new Error('log record before the resource');
+      open ??= new EncodedLogBatch(resource, scope, limits);
+      open.add(record);
+      size += 1;
+      if (open.count >= settings.maxBatchSize) seal();
+    },
+    take() {
+      if (sealed.length === 0) seal();
+      const batch = sealed.shift();
+      if (batch === undefined) return undefined;
+      size -= batch.count;
+      return {
+        count: batch.count,
+        send: (done) => {
+          exporter.export(batch.bytes, done);
+        },
+      };
+    },
+  };
+}
+
+async function sdkQueue(settings: LogWorkerSettings, options: { url: string; headers: Record<string, string>; timeoutMillis: number }): Promise<RecordQueue> {
+  const [{ OTLPLogExporter }, { LoggerProvider }] = await Promise.all([import('@opentelemetry/exporter-logs-otlp-http'), import('@opentelemetry/sdk-logs')]);
+  const exporter = new OTLPLogExporter(options);
+  let records: ReadableLogRecord[] = [];
+  let logger: OtelLogger | undefined;
+  return {
+    get size() {
+      return records.length;
+    },
+    setResource(attributes) {
+      const provider = new LoggerProvider({
+        resource: resourceFromAttributes(attributes),
+        logRecordLimits: { attributeValueLengthLimit: settings.attributeValueLengthLimit },
+        processors: [{ onEmit: (record) => records.push(record), forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() }],
+      });
+      logger = provider.getLogger(settings.scopeName, settings.scopeVersion);
+    },
+    add(record) {
+      if (logger === undefined) throw new Error('log record before the resource');
+      const context =
+        record.traceId === undefined || record.spanId === undefined
+          ? undefined
+          : trace.setSpanContext(ROOT_CONTEXT, { traceId: record.traceId, spanId: record.spanId, traceFlags: record.traceFlags ?? 0, isRemote: true });
+      logger.emit({
+        timestamp: record.timestamp,
+        body: record.body,
+        severityNumber: record.severityNumber,
+        severityText: record.severityText,
+        attributes: record.attributes,
+        ...(context === undefined ? {} : { context }),
+      });
+    },
+    take() {
+      if (records.length === 0) return undefined;
+      const batch = records.length <= settings.maxBatchSize ? records : records.slice(0, settings.maxBatchSize);
+      records = batch === records ? [] : records.slice(batch.length);
+      return {
+        count: batch.length,
+        send: (done) => {
+          exporter.export(batch, done);
+        },
+      };
+    },
+  };
+}
