@@ -20,6 +20,7 @@ import { redactText } from '../errors/redact.ts';
 import { subscribeChannels } from './channel-subscriptions.ts';
 import type { EnterableContextManager } from './context-manager.ts';
 import type { HttpDurationHistogram } from './http-duration-histogram.ts';
+import { type ServerSpanSettings, startServerSpan as startSpanForRequest } from './server-span.ts';
 import { markSpanFailed } from './span-failure.ts';
 
 /**
@@ -61,7 +62,7 @@ function routeOf(request: ServerRequestStart['request'], span: Span): string | u
   return undefined;
 }
 
-function startServerSpan(tracer: Tracer, contextManager: EnterableContextManager, duration: HttpDurationHistogram | undefined, message: ServerRequestStart): void {
+function startServerSpan(settings: ServerSpanSettings, contextManager: EnterableContextManager, duration: HttpDurationHistogram | undefined, message: ServerRequestStart): void {
   const startedAt = performance.now();
   const { request, response, socket } = message;
   const method = normaliseMethod(request.method);
@@ -88,7 +89,7 @@ function startServerSpan(tracer: Tracer, contextManager: EnterableContextManager
   if (socket.remoteAddress !== undefined) attributes[ATTR_CLIENT_ADDRESS] = socket.remoteAddress;
 
   const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
-  const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+  const span = startSpanForRequest(settings, method, attributes, parent);
   contextManager.enterWith(trace.setSpan(parent, span));
   response.once('close', () => {
     try {
@@ -180,10 +181,10 @@ export interface HttpSpans {
 }
 
 /** `duration` is undefined when no metric reader would ever read it. */
-export function enableHttpSpans(tracer: Tracer, contextManager: EnterableContextManager, duration: HttpDurationHistogram | undefined): HttpSpans {
+export function enableHttpSpans(tracer: Tracer, serverSpans: ServerSpanSettings, contextManager: EnterableContextManager, duration: HttpDurationHistogram | undefined): HttpSpans {
   const unsubscribe = subscribeChannels({
     'http.server.request.start': (message: ServerRequestStart) => {
-      startServerSpan(tracer, contextManager, duration, message);
+      startServerSpan(serverSpans, contextManager, duration, message);
     },
     'http.client.request.created': ({ request }: { request: ClientRequest }) => {
       startClientSpan(tracer, request);

@@ -1,5 +1,5 @@
 import { context, diag, DiagLogLevel, logs, metrics, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, type InstrumentationScope, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, type Sampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
@@ -13,6 +13,7 @@ import { observeDrops } from './drops.ts';
 import { createLogProcessors, createMetricReaders, createSpanProcessors } from './exporters.ts';
 import { enableFetchSpans } from './fetch-spans.ts';
 import { HttpDurationHistogram } from './http-duration-histogram.ts';
+import type { EffectiveSpanLimits } from './server-span.ts';
 import { enableHttpSpans } from './http-spans.ts';
 import { enablePatchingInstrumentations } from './instrumentations.ts';
 import { buildResource } from './resource.ts';
@@ -101,12 +102,19 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(propagator(config));
 
-  const tracerProvider = new TracerProvider({
-    resource,
-    sampler: sampler(config),
-    spanLimits: { attributeValueLengthLimit: config.attributeValueLengthLimit },
-    spanProcessors: await createSpanProcessors(config),
-  });
+  // The SDK's defaults, spelled out: the HTTP server spans are made outside the SDK's Tracer
+  // (server-span.ts) and must apply exactly the same limits.
+  const spanLimits: EffectiveSpanLimits = {
+    attributeValueLengthLimit: config.attributeValueLengthLimit,
+    attributeCountLimit: 128,
+    linkCountLimit: 128,
+    eventCountLimit: 128,
+    attributePerEventCountLimit: 128,
+    attributePerLinkCountLimit: 128,
+  };
+  const spanSampler = sampler(config);
+  const spanProcessors = await createSpanProcessors(config);
+  const tracerProvider = new TracerProvider({ resource, sampler: spanSampler, spanLimits, spanProcessors });
   trace.setGlobalTracerProvider(tracerProvider);
 
   const httpDuration = new HttpDurationHistogram({ name: SCOPE });
@@ -137,7 +145,8 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
   const enabled = config.enabledInstrumentations.filter((name) => !config.disabledInstrumentations.includes(name));
   const disable: (() => void)[] = [];
   if (enabled.includes('http')) {
-    const httpSpans = enableHttpSpans(tracer, contextManager, metricReaders.length > 0 ? httpDuration : undefined);
+    const serverSpans = { sampler: spanSampler, processors: spanProcessors, resource, scope: (tracer as unknown as { instrumentationScope: InstrumentationScope }).instrumentationScope, limits: spanLimits };
+    const httpSpans = enableHttpSpans(tracer, serverSpans, contextManager, metricReaders.length > 0 ? httpDuration : undefined);
     disable.push(() => {
       httpSpans.disable();
     });
