@@ -16,6 +16,12 @@ export interface BatchBuilder<T, Payload> {
   build(): Payload;
 }
 
+/** What a queue hands its batches to: the SDK's exporters take item arrays, faultline's encoded bytes. */
+export interface BatchExporter<Payload> {
+  export(payload: Payload, done: (result: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+}
+
 export type ExportFunction<Payload> = (payload: Payload, done: (result: ExportResult) => void) => void;
 
 /** The plain builder: the export receives the items themselves. */

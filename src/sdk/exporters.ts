@@ -1,5 +1,5 @@
 import { ExportResultCode } from '@opentelemetry/core';
-import { ConsoleLogRecordExporter, type LogRecordExporter, type LogRecordProcessor, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { ConsoleLogRecordExporter, type LogRecordProcessor, type ReadableLogRecord, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import {
   AggregationTemporality,
   ConsoleMetricExporter,
@@ -9,32 +9,34 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { ConsoleSpanExporter, type ReadableSpan, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { FaultlineConfig, SignalExportConfig } from '../config.ts';
 import { warnOnce } from '../warn.ts';
 import { recordDrop } from './drops.ts';
 import { QueuedLogRecordProcessor } from './log-processor.ts';
 import { QueuedSpanProcessor } from './span-processor.ts';
 import { arrayBatch } from './batch-queue.ts';
+import { LazyExporter, lazyMetricExporter } from './lazy-exporter.ts';
+import { EncodedSpanBatch } from './otlp-trace-encoder.ts';
 
-// Exporters are imported only when configured: each OTLP flavour and the Prometheus exporter pull
-// in their own module graph, and loading all of them was most of the preload's start-up time.
+// Exporters are imported only when configured, and the OTLP ones only at their first export
+// (lazy-exporter.ts): each pulls in its own module graph, which the app's start-up should not wait for.
 
 function otlpOptions(signal: SignalExportConfig): { url: string; headers: Record<string, string>; timeoutMillis: number } {
   return { url: signal.url, headers: signal.headers, timeoutMillis: signal.timeoutMillis };
 }
 
-export async function createSpanProcessors(config: FaultlineConfig): Promise<SpanProcessor[]> {
+export function createSpanProcessors(config: FaultlineConfig): SpanProcessor[] {
   const processors: SpanProcessor[] = [];
   for (const name of new Set(config.tracesExporter)) {
     if (name === 'otlp') {
       const options = otlpOptions(config.otlp.traces);
       if (config.otlp.traces.protocol === 'http/json') {
-        const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-        processors.push(new QueuedSpanProcessor(new OTLPTraceExporter(options), config.spanQueue, arrayBatch));
+        const exporter = new LazyExporter(async () => new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter(options));
+        processors.push(new QueuedSpanProcessor(exporter, config.spanQueue, arrayBatch<ReadableSpan>));
       } else {
-        const [{ EncodedOtlpExporter }, { EncodedSpanBatch }] = await Promise.all([import('./otlp-encoded-exporter.ts'), import('./otlp-trace-encoder.ts')]);
-        processors.push(new QueuedSpanProcessor(new EncodedOtlpExporter('traces', options), config.spanQueue, () => new EncodedSpanBatch()));
+        const exporter = new LazyExporter(async () => new (await import('./otlp-encoded-exporter.ts')).EncodedOtlpExporter('traces', options));
+        processors.push(new QueuedSpanProcessor(exporter, config.spanQueue, () => new EncodedSpanBatch()));
       }
     } else if (name === 'console') {
       processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
@@ -43,14 +45,15 @@ export async function createSpanProcessors(config: FaultlineConfig): Promise<Spa
   return processors;
 }
 
-export async function createLogProcessors(config: FaultlineConfig): Promise<LogRecordProcessor[]> {
+export function createLogProcessors(config: FaultlineConfig): LogRecordProcessor[] {
   const processors: LogRecordProcessor[] = [];
   for (const name of new Set(config.logsExporter)) {
     if (name === 'otlp') {
       const options = otlpOptions(config.otlp.logs);
-      const { OTLPLogExporter } =
-        config.otlp.logs.protocol === 'http/json' ? await import('@opentelemetry/exporter-logs-otlp-http') : await import('@opentelemetry/exporter-logs-otlp-proto');
-      const exporter: LogRecordExporter = new OTLPLogExporter(options);
+      const json = config.otlp.logs.protocol === 'http/json';
+      const exporter = new LazyExporter<ReadableLogRecord[]>(async () =>
+        json ? new (await import('@opentelemetry/exporter-logs-otlp-http')).OTLPLogExporter(options) : new (await import('@opentelemetry/exporter-logs-otlp-proto')).OTLPLogExporter(options),
+      );
       processors.push(new QueuedLogRecordProcessor(exporter, config.logQueue));
     } else if (name === 'console') {
       processors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
@@ -95,9 +98,14 @@ export async function createMetricReaders(config: FaultlineConfig, producers: Me
     if (name === 'otlp') {
       // Prometheus rejects delta temporality by default, and cumulative survives a lost export.
       const options = { ...otlpOptions(config.otlp.metrics), temporalityPreference: AggregationTemporality.CUMULATIVE };
-      const { OTLPMetricExporter } =
-        config.otlp.metrics.protocol === 'http/json' ? await import('@opentelemetry/exporter-metrics-otlp-http') : await import('@opentelemetry/exporter-metrics-otlp-proto');
-      readers.push(periodic(new OTLPMetricExporter(options)));
+      const json = config.otlp.metrics.protocol === 'http/json';
+      readers.push(
+        periodic(
+          lazyMetricExporter(async () =>
+            json ? new (await import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter(options) : new (await import('@opentelemetry/exporter-metrics-otlp-proto')).OTLPMetricExporter(options),
+          ),
+        ),
+      );
     } else if (name === 'console') {
       readers.push(periodic(new ConsoleMetricExporter()));
     } else if (name === 'prometheus') {

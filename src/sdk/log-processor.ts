@@ -1,12 +1,12 @@
-import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { arrayBatch, BatchQueue, type BatchQueueOptions } from './batch-queue.ts';
+import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { arrayBatch, type BatchExporter, BatchQueue, type BatchQueueOptions } from './batch-queue.ts';
 
 /** Batches log records into a bounded, drop-counting queue (see batch-queue.ts for why). */
 export class QueuedLogRecordProcessor implements LogRecordProcessor {
   private readonly queue: BatchQueue<ReadableLogRecord>;
-  private readonly exporter: LogRecordExporter;
+  private readonly exporter: BatchExporter<ReadableLogRecord[]>;
 
-  constructor(exporter: LogRecordExporter, options: Omit<BatchQueueOptions, 'signal'>) {
+  constructor(exporter: BatchExporter<ReadableLogRecord[]>, options: Omit<BatchQueueOptions, 'signal'>) {
     this.exporter = exporter;
     this.queue = new BatchQueue({ ...options, signal: 'logs' }, arrayBatch<ReadableLogRecord>, (records, done) => {
       exporter.export(records, done);

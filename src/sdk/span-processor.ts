@@ -1,13 +1,6 @@
 import { TraceFlags } from '@opentelemetry/api';
-import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { BatchQueue, type BatchBuilder, type BatchQueueOptions } from './batch-queue.ts';
-
-/** What the queue hands its batches to: the SDK's exporters take span arrays, faultline's encoded bytes. */
-export interface BatchExporter<Payload> {
-  export(payload: Payload, done: (result: ExportResult) => void): void;
-  shutdown(): Promise<void>;
-}
+import { BatchQueue, type BatchBuilder, type BatchExporter, type BatchQueueOptions } from './batch-queue.ts';
 
 /** Batches sampled spans into a bounded, drop-counting queue (see batch-queue.ts for why). */
 export class QueuedSpanProcessor<Payload> implements SpanProcessor {

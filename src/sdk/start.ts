@@ -113,7 +113,7 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
     attributePerLinkCountLimit: 128,
   };
   const spanSampler = sampler(config);
-  const spanProcessors = await createSpanProcessors(config);
+  const spanProcessors = createSpanProcessors(config);
   const tracerProvider = new TracerProvider({ resource, sampler: spanSampler, spanLimits, spanProcessors });
   trace.setGlobalTracerProvider(tracerProvider);
 
@@ -133,7 +133,7 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
   const loggerProvider = new LoggerProvider({
     resource,
     logRecordLimits: { attributeValueLengthLimit: config.attributeValueLengthLimit },
-    processors: await createLogProcessors(config),
+    processors: createLogProcessors(config),
   });
   logs.setGlobalLoggerProvider(loggerProvider);
 
