@@ -5,6 +5,7 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { encodedResource, encodedScope } from '../sdk/otlp-common-encoding.ts';
 import { EncodedLogBatch, type MappedLogRecord } from '../sdk/otlp-log-encoder.ts';
 import type { LogWorkerSettings, ResourceAttributes } from './log-shipper-protocol.ts';
+import { attributesOf } from './pino-record.ts';
 
 /** One export's worth of records, taken off the queue. */
 export interface TakenBatch {
@@ -101,9 +102,11 @@ async function sdkQueue(settings: LogWorkerSettings, options: { url: string; hea
       logger.emit({
         timestamp: record.timestamp,
         body: record.body,
+        // The worker's numbers are OpenTelemetry SeverityNumber values (severity.ts).
+        // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment
         severityNumber: record.severityNumber,
         severityText: record.severityText,
-        attributes: record.attributes,
+        attributes: attributesOf(record),
         ...(context === undefined ? {} : { context }),
       });
     },

@@ -4,40 +4,20 @@
 // drops records silently when its queue is full and reports no export outcome, and thread-stream's
 // exit path blocks for up to 10 s per buffer. Here every line is accounted for in counters the
 // main thread can read, and the main thread decides how long to wait. The pino-to-OTel mapping
-// (body, severity, attributes) is pino-opentelemetry-transport's own, so records look the same as
-// with the transport.
-import { createRequire } from 'node:module';
+// (body, severity, attributes) is pino-opentelemetry-transport's (pino-record.ts, tested against
+// its mapper), so records look the same as with the transport.
 import { parentPort, workerData } from 'node:worker_threads';
-import { isValidSpanId, isValidTraceId, type AnyValue, type Attributes, type SeverityNumber } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { MappedLogRecord } from '../sdk/otlp-log-encoder.ts';
 import { Slot, type FromLogWorker, type LogWorkerSettings, type ToLogWorker } from './log-shipper-protocol.ts';
 import { createRecordQueue, type RecordQueue } from './log-record-queue.ts';
-import { severityNumberForLevel, STANDARD_LEVEL_LABELS } from './severity.ts';
-
-interface MappedRecord {
-  timestamp?: number | string;
-  body?: AnyValue;
-  severityNumber: SeverityNumber;
-  severityText?: string;
-  attributes: Attributes;
-}
-
-type ToOpenTelemetry = (
-  line: Record<string, unknown>,
-  options: { messageKey: string; levels: { labels: Record<number, string> }; severityNumberMap: Record<number, number> },
-) => MappedRecord;
-
-const { toOpenTelemetry } = createRequire(import.meta.url)('pino-opentelemetry-transport/lib/opentelemetry-mapper.js') as {
-  toOpenTelemetry: ToOpenTelemetry;
-};
+import { pinoRecord } from './pino-record.ts';
+import { STANDARD_LEVEL_LABELS } from './severity.ts';
 
 const settings = workerData as LogWorkerSettings;
 const port = parentPort;
 const control = new BigInt64Array(settings.control);
 
 const labels: Record<number, string> = { ...STANDARD_LEVEL_LABELS };
-const severityNumberMap: Record<number, number> = {};
 
 // Lines received and not yet taken into the export queue. They wait here, not in a dropped pile,
 // while the queue is full: the main thread bounds how many can be outstanding and counts the rest.
@@ -69,29 +49,6 @@ function countFailed(lines: number, reason: string): void {
   port?.postMessage(message);
 }
 
-/** The record's trace context from the line's trace fields, as pino-opentelemetry-transport reads them. */
-function takeTraceFields(attributes: Record<string, unknown>, record: MappedLogRecord): void {
-  const { trace_id: traceId, span_id: spanId, trace_flags: flags } = attributes;
-  if (traceId === undefined || spanId === undefined || flags === undefined) return;
-  delete attributes.trace_id;
-  delete attributes.span_id;
-  delete attributes.trace_flags;
-  if (typeof traceId !== 'string' || typeof spanId !== 'string' || !isValidTraceId(traceId) || !isValidSpanId(spanId)) return;
-  const traceFlags = typeof flags === 'number' ? flags : typeof flags === 'string' ? Number.parseInt(flags, 16) : 0;
-  record.traceId = traceId;
-  record.spanId = spanId;
-  record.traceFlags = Number.isInteger(traceFlags) ? traceFlags & 0xff : 0;
-}
-
-function timestampOf(time: number | string | undefined): number | undefined {
-  if (typeof time === 'number') return time;
-  if (typeof time === 'string') {
-    const parsed = Date.parse(time);
-    return Number.isNaN(parsed) ? undefined : parsed;
-  }
-  return undefined;
-}
-
 function emit(line: string, messageKey: string): boolean {
   let parsed: unknown;
   try {
@@ -100,19 +57,7 @@ function emit(line: string, messageKey: string): boolean {
     return false;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return false;
-  const object = parsed as Record<string, unknown>;
-  const level = object.level;
-  if (typeof level === 'number' && !(level in severityNumberMap)) severityNumberMap[level] = severityNumberForLevel(level);
-  const mapped = toOpenTelemetry(object, { messageKey, levels: { labels }, severityNumberMap });
-  const record: MappedLogRecord = {
-    timestamp: timestampOf(mapped.timestamp),
-    body: mapped.body,
-    severityNumber: mapped.severityNumber,
-    severityText: mapped.severityText,
-    attributes: mapped.attributes,
-  };
-  takeTraceFields(mapped.attributes, record);
-  queue.add(record);
+  queue.add(pinoRecord(parsed as Record<string, unknown>, { messageKey, labels }));
   return true;
 }
 
@@ -209,7 +154,6 @@ port?.on('message', (message: ToLogWorker) => {
       break;
     case 'levels':
       Object.assign(labels, message.labels);
-      for (const level of Object.keys(message.labels)) severityNumberMap[Number(level)] = severityNumberForLevel(Number(level));
       break;
   }
   pump();

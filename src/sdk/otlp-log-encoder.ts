@@ -1,4 +1,4 @@
-import { type AnyValue, SeverityNumber } from '@opentelemetry/api';
+import type { AnyValue } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import type { BatchBuilder } from './batch-queue.ts';
 import { writeAnyValue, writeKeyValue, writeMessage } from './otlp-common-encoding.ts';
@@ -10,11 +10,14 @@ export interface MappedLogRecord {
   timestamp?: number;
   /** Epoch milliseconds when the record was seen; the time of encoding when absent. */
   observedTimestamp?: number;
-  severityNumber?: SeverityNumber;
+  /** OpenTelemetry SeverityNumber, 0 (unspecified) to 24. */
+  severityNumber?: number;
   severityText?: string;
   body?: AnyValue;
   /** Plain JSON values: the worker parsed them from the line. */
   attributes: Record<string, unknown>;
+  /** Keys of `attributes` that are not attributes (the line's time, level, message, trace fields). */
+  skipKeys?: ReadonlySet<string>;
   traceId?: string;
   spanId?: string;
   traceFlags?: number;
@@ -57,7 +60,7 @@ export class EncodedLogBatch implements BatchBuilder<MappedLogRecord, Uint8Array
     const now = Date.now();
     writer.tag(1, 1);
     writer.hrTime(millisToHrTime(record.timestamp ?? now));
-    if (record.severityNumber !== undefined && record.severityNumber !== SeverityNumber.UNSPECIFIED) {
+    if (record.severityNumber !== undefined && record.severityNumber !== 0) {
       writer.tag(2, 0);
       writer.varint(record.severityNumber);
     }
@@ -73,8 +76,9 @@ export class EncodedLogBatch implements BatchBuilder<MappedLogRecord, Uint8Array
     }
     let kept = 0;
     let dropped = 0;
+    const skip = record.skipKeys;
     for (const key in record.attributes) {
-      if (!Object.prototype.hasOwnProperty.call(record.attributes, key)) continue;
+      if (!Object.prototype.hasOwnProperty.call(record.attributes, key) || skip?.has(key) === true) continue;
       const value = record.attributes[key];
       if (value === undefined || key.length === 0) continue;
       if (kept >= this.#limits.attributeCountLimit) {
