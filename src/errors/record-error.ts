@@ -24,9 +24,8 @@ import { cachedInfo, classify, classifyFacts, describeFacts, rememberInfo, type 
 import { walkErrorTree } from './error-tree.ts';
 import { MAX_EXTRA_ATTRIBUTES, MAX_STATUS_DESCRIPTION_LENGTH } from './limits.ts';
 import { notesOf } from './notes.ts';
-import { redactStackFrames, redactText } from './redact.ts';
+import { redactedStack, redactText } from './redact.ts';
 import { cut, isObjectLike } from './safe-read.ts';
-import { capStack } from './stack.ts';
 
 export interface RecordErrorOptions {
   /** The span to record on; default: the active span. No span: only the counter. */
@@ -118,7 +117,7 @@ function recordOnSpan(span: Span, info: ErrorInfo, tree: ReturnType<typeof walkE
     const attributes: Attributes = index === 0 ? extraAttributes(options.attributes) : {};
     attributes[ATTR_EXCEPTION_TYPE] = nodeInfo.type;
     attributes[ATTR_EXCEPTION_MESSAGE] = nodeInfo.message;
-    if (node.facts.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = capStack(node.facts.stack, runtime.config.maxStackFrames, redactText, redactStackFrames);
+    if (node.facts.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = redactedStack(node.facts.stack, runtime.config.maxStackFrames);
     if (nodeInfo.code !== undefined) attributes[ATTR_EXCEPTION_CODE] = nodeInfo.code;
     const notes = notesOf(node.value);
     if (notes.length > 0) attributes[ATTR_EXCEPTION_NOTES] = notes.map((note) => redactText(note));

@@ -2,6 +2,7 @@ import { getRuntime } from '../runtime.ts';
 import { boundedCopy } from './bounded-copy.ts';
 import { MAX_REDACT_INPUT, REDACT_VALUE_LIMITS } from './limits.ts';
 import { safeString } from './safe-read.ts';
+import { capFrames, joinCappedStack, stackParts } from './stack.ts';
 
 /**
  * One kind of secret. `pattern` must carry the `g` flag and run in linear time: it is applied to
@@ -220,28 +221,21 @@ export function redactText(text: string): string {
   return result;
 }
 
-// Stack frames repeat: every error thrown at one site has the same frame lines, while only the
-// message differs. Redacting a block of frames once per distinct block keeps the regular
-// expressions off the hot path of a recurring error. Bounded; cleared when full or when the
-// patterns change.
-const MAX_CACHED_FRAME_BLOCKS = 1024;
-const frameBlocks = new Map<string, string>();
-let frameBlocksPatterns: readonly RedactionPattern[] | undefined;
-
-/** `redactText` for the frame lines of a stack, remembered per distinct block of frames. */
-export function redactStackFrames(frames: string): string {
+/**
+ * `capStack` with redaction: the header (the message) redacted then cut, the kept frames redacted
+ * as one text. Every error thrown at one site has the same frames while only the message
+ * differs, so the frames part is computed once per distinct block of frames (and frame cap and
+ * set of patterns), which keeps the regular expressions off the hot path of a recurring error.
+ */
+export function redactedStack(stack: string, maxFrames: number): string {
+  const { header, block } = stackParts(stack);
   const patterns = activeRedactionPatterns();
-  if (patterns !== frameBlocksPatterns) {
-    frameBlocks.clear();
-    frameBlocksPatterns = patterns;
+  let rendered = block.rendered;
+  if (rendered?.maxFrames !== maxFrames || rendered.patterns !== patterns) {
+    rendered = { maxFrames, patterns, text: capFrames(block.frames, maxFrames, redactText) };
+    block.rendered = rendered;
   }
-  let redacted = frameBlocks.get(frames);
-  if (redacted === undefined) {
-    redacted = redactText(frames);
-    if (frameBlocks.size >= MAX_CACHED_FRAME_BLOCKS) frameBlocks.clear();
-    frameBlocks.set(frames, redacted);
-  }
-  return redacted;
+  return joinCappedStack(header, redactText, rendered.text);
 }
 
 const SENSITIVE_KEY =

@@ -4,9 +4,8 @@ import { cachedInfo, describeFacts } from './classify.ts';
 import { fingerprint } from './fingerprint.ts';
 import { walkErrorTree } from './error-tree.ts';
 import { notesOf } from './notes.ts';
-import { redactStackFrames, redactText, redactValue } from './redact.ts';
+import { redactedStack, redactText, redactValue } from './redact.ts';
 import { readProperty } from './safe-read.ts';
-import { capStack } from './stack.ts';
 import { APP_ERROR_BRAND } from './app-error.ts';
 
 /** An error as it appears in a log line. Every string is redacted and capped. */
@@ -45,7 +44,7 @@ export function serializeError(err: unknown): SerializedError {
       const out: SerializedError = { type: info.type, category: info.category, message: info.message, retryable: info.retryable };
       if (index === 0) out.fingerprint = cachedInfo(node.value)?.fingerprint ?? fingerprint(info.type, node.facts.stack, node.facts.message);
       if (info.code !== undefined) out.code = info.code;
-      if (node.facts.stack !== undefined) out.stack = capStack(node.facts.stack, config.maxStackFrames, redactText, redactStackFrames);
+      if (node.facts.stack !== undefined) out.stack = redactedStack(node.facts.stack, config.maxStackFrames);
       const notes = notesOf(node.value);
       if (notes.length > 0) out.notes = notes.map((note) => redactText(note));
       if (readProperty(node.value, APP_ERROR_BRAND) === true) {
