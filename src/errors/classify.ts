@@ -1,8 +1,9 @@
 import type { ErrorCategory } from './category.ts';
 import { isErrorCategory } from './category.ts';
 import { fingerprint } from './fingerprint.ts';
+import { memoFor, peekMemo } from './memo.ts';
 import { MAX_MESSAGE_LENGTH, MAX_TYPE_LENGTH } from './limits.ts';
-import { redactText } from './redact.ts';
+import { activeRedactionPatterns, redactText } from './redact.ts';
 import { cut, isObjectLike } from './safe-read.ts';
 import { readThrown, type ThrownFacts } from './thrown.ts';
 
@@ -209,8 +210,41 @@ function describe(facts: ThrownFacts): ErrorDescription {
   };
 }
 
-function infoFromFacts(facts: ThrownFacts): ErrorInfo {
+function sameFacts(a: ThrownFacts, b: ThrownFacts): boolean {
+  return (
+    a.message === b.message &&
+    a.code === b.code &&
+    a.name === b.name &&
+    a.kind === b.kind &&
+    a.constructorName === b.constructorName &&
+    a.status === b.status &&
+    a.retryable === b.retryable &&
+    (a.appError === undefined) === (b.appError === undefined) &&
+    a.appError?.category === b.appError?.category &&
+    a.appError?.retryable === b.appError?.retryable
+  );
+}
+
+/**
+ * describe(), remembered for the error object `value` the facts were read from, and reused only
+ * while every fact describe() reads is the same (strings compared with ===, a pointer comparison
+ * when the error was not touched) and the redaction patterns are unchanged. Wrappers and
+ * AggregateErrors are described from their inner errors too and are not remembered.
+ */
+function describeValue(facts: ThrownFacts, value: unknown): Readonly<ErrorDescription> {
+  if (facts.children !== undefined || isFetchWrapper(facts)) return describe(facts);
+  const memo = memoFor(value);
+  if (memo === undefined) return describe(facts);
+  const patterns = activeRedactionPatterns();
+  const described = memo.described;
+  if (described?.patterns === patterns && sameFacts(described.facts, facts)) return described.description;
   const description = describe(facts);
+  memo.described = { facts, patterns, description };
+  return description;
+}
+
+function infoFromFacts(facts: ThrownFacts, value?: unknown): ErrorInfo {
+  const description = describeValue(facts, value);
   return { ...description, fingerprint: fingerprint(description.type, facts.stack, facts.message) };
 }
 
@@ -232,7 +266,7 @@ export function classify(thrown: unknown): ErrorInfo {
   try {
     const cached = cachedInfo(thrown);
     if (cached !== undefined) return { ...cached };
-    const info = infoFromFacts(readThrown(thrown));
+    const info = infoFromFacts(readThrown(thrown), thrown);
     rememberInfo(thrown, info);
     return info;
   } catch {
@@ -240,34 +274,36 @@ export function classify(thrown: unknown): ErrorInfo {
   }
 }
 
-// One error object is usually classified several times (the boundary records it, the logger logs
-// it, the problem body names it); reading it, parsing its stack and hashing the fingerprint once
-// is enough. Keyed weakly, so the cache lives exactly as long as the errors.
-const infoCache = new WeakMap<object, ErrorInfo>();
-
 /** The ErrorInfo computed earlier for this error object, if any. */
 export function cachedInfo(thrown: unknown): ErrorInfo | undefined {
-  return (typeof thrown === 'object' && thrown !== null) || typeof thrown === 'function' ? infoCache.get(thrown) : undefined;
+  // One error object is usually classified several times (the boundary records it, the logger
+  // logs it, the problem body names it); reading it, parsing its stack and hashing the fingerprint
+  // once is enough.
+  return peekMemo(thrown)?.info;
 }
 
 /** Remembers an error object's ErrorInfo for later classify() calls. */
 export function rememberInfo(thrown: unknown, info: ErrorInfo): void {
-  if ((typeof thrown === 'object' && thrown !== null) || typeof thrown === 'function') infoCache.set(thrown, Object.freeze({ ...info }));
+  const memo = memoFor(thrown);
+  if (memo !== undefined) memo.info = Object.freeze({ ...info });
 }
 
-/** classify() without the fingerprint, for the inner errors of a chain. Never throws. */
-export function describeFacts(facts: ThrownFacts): ErrorDescription {
+/**
+ * classify() without the fingerprint, for the inner errors of a chain; `value` is the error the
+ * facts were read from. Never throws. The result is shared: do not modify it.
+ */
+export function describeFacts(facts: ThrownFacts, value?: unknown): Readonly<ErrorDescription> {
   try {
-    return describe(facts);
+    return describeValue(facts, value);
   } catch {
     return { type: OTHER_TYPE, category: 'internal', code: undefined, retryable: false, message: '' };
   }
 }
 
-/** classify() for facts already read (recordError and serializeError read each value once). */
-export function classifyFacts(facts: ThrownFacts): ErrorInfo {
+/** classify() for facts already read from `value` (recordError and serializeError read each value once). */
+export function classifyFacts(facts: ThrownFacts, value?: unknown): ErrorInfo {
   try {
-    return infoFromFacts(facts);
+    return infoFromFacts(facts, value);
   } catch {
     return { ...FALLBACK_INFO };
   }

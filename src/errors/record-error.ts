@@ -69,7 +69,7 @@ export function recordError(err: unknown, options: RecordErrorOptions = {}): Err
 
     const tree = walkErrorTree(err, runtime.config.maxCauseDepth, runtime.config.maxExceptionEvents);
     const outer = tree.nodes[0];
-    info = cachedInfo(err) ?? (outer === undefined ? classify(err) : classifyFacts(outer.facts));
+    info = cachedInfo(err) ?? (outer === undefined ? classify(err) : classifyFacts(outer.facts, outer.value));
     rememberInfo(err, info);
     if (span !== undefined) recordOnSpan(span, info, tree, runtime, options);
     if (counter !== undefined) {
@@ -113,11 +113,11 @@ function cappedType(type: string, runtime: Runtime): string {
 
 function recordOnSpan(span: Span, info: ErrorInfo, tree: ReturnType<typeof walkErrorTree>, runtime: Runtime, options: RecordErrorOptions): void {
   tree.nodes.forEach((node, index) => {
-    const nodeInfo: ErrorDescription = index === 0 ? info : describeFacts(node.facts);
+    const nodeInfo: ErrorDescription = index === 0 ? info : describeFacts(node.facts, node.value);
     const attributes: Attributes = index === 0 ? extraAttributes(options.attributes) : {};
     attributes[ATTR_EXCEPTION_TYPE] = nodeInfo.type;
     attributes[ATTR_EXCEPTION_MESSAGE] = nodeInfo.message;
-    if (node.facts.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = redactedStack(node.facts.stack, runtime.config.maxStackFrames);
+    if (node.facts.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = redactedStack(node.facts.stack, runtime.config.maxStackFrames, node.value);
     if (nodeInfo.code !== undefined) attributes[ATTR_EXCEPTION_CODE] = nodeInfo.code;
     const notes = notesOf(node.value);
     if (notes.length > 0) attributes[ATTR_EXCEPTION_NOTES] = notes.map((note) => redactText(note));

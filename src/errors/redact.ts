@@ -2,6 +2,7 @@ import { getRuntime } from '../runtime.ts';
 import { boundedCopy } from './bounded-copy.ts';
 import { MAX_REDACT_INPUT, REDACT_VALUE_LIMITS } from './limits.ts';
 import { safeString } from './safe-read.ts';
+import { memoFor } from './memo.ts';
 import { capFrames, joinCappedStack, stackParts } from './stack.ts';
 
 /**
@@ -226,16 +227,22 @@ export function redactText(text: string): string {
  * as one text. Every error thrown at one site has the same frames while only the message
  * differs, so the frames part is computed once per distinct block of frames (and frame cap and
  * set of patterns), which keeps the regular expressions off the hot path of a recurring error.
+ * With `owner` (the error the stack was read from) the whole result is remembered for it too.
  */
-export function redactedStack(stack: string, maxFrames: number): string {
-  const { header, block } = stackParts(stack);
+export function redactedStack(stack: string, maxFrames: number, owner?: unknown): string {
   const patterns = activeRedactionPatterns();
+  const memo = owner === undefined ? undefined : memoFor(owner);
+  const remembered = memo?.stack;
+  if (remembered?.stack === stack && remembered.maxFrames === maxFrames && remembered.patterns === patterns) return remembered.text;
+  const { header, block } = stackParts(stack);
   let rendered = block.rendered;
   if (rendered?.maxFrames !== maxFrames || rendered.patterns !== patterns) {
     rendered = { maxFrames, patterns, text: capFrames(block.frames, maxFrames, redactText) };
     block.rendered = rendered;
   }
-  return joinCappedStack(header, redactText, rendered.text);
+  const text = joinCappedStack(header, redactText, rendered.text);
+  if (memo !== undefined) memo.stack = { stack, maxFrames, patterns, text };
+  return text;
 }
 
 const SENSITIVE_KEY =

@@ -40,11 +40,11 @@ export function serializeError(err: unknown): SerializedError {
     const tree = walkErrorTree(err, config.maxCauseDepth, config.maxExceptionEvents);
     const serialized = tree.nodes.map((node, index): SerializedError => {
       // Only the logged error needs a grouping key; its causes are grouped under it.
-      const info = describeFacts(node.facts);
+      const info = describeFacts(node.facts, node.value);
       const out: SerializedError = { type: info.type, category: info.category, message: info.message, retryable: info.retryable };
       if (index === 0) out.fingerprint = cachedInfo(node.value)?.fingerprint ?? fingerprint(info.type, node.facts.stack, node.facts.message);
       if (info.code !== undefined) out.code = info.code;
-      if (node.facts.stack !== undefined) out.stack = redactedStack(node.facts.stack, config.maxStackFrames);
+      if (node.facts.stack !== undefined) out.stack = redactedStack(node.facts.stack, config.maxStackFrames, node.value);
       const notes = notesOf(node.value);
       if (notes.length > 0) out.notes = notes.map((note) => redactText(note));
       if (readProperty(node.value, APP_ERROR_BRAND) === true) {
