@@ -55,6 +55,14 @@ export interface RecordErrorOptions {
  * Never throws.
  */
 export function recordError(err: unknown, options: RecordErrorOptions = {}): ErrorInfo {
+  return recordUnlessRecorded(err, options) ?? classify(err);
+}
+
+/**
+ * recordError() for callers that do not need the ErrorInfo of an error recorded before (the
+ * logger): undefined for such an error instead of a fresh copy of its ErrorInfo. Never throws.
+ */
+export function recordUnlessRecorded(err: unknown, options: RecordErrorOptions = {}): ErrorInfo | undefined {
   let info: ErrorInfo | undefined;
   try {
     const runtime = getRuntime();
@@ -62,7 +70,7 @@ export function recordError(err: unknown, options: RecordErrorOptions = {}): Err
     const remember = counting && isObjectLike(err);
     // A crash is always recorded, even when the same error was recorded as handled before it was
     // rethrown: `error.handled=false` is what the unhandled-error alert counts.
-    if (remember && options.handled !== false && runtime.recorded.has(err)) return classify(err);
+    if (remember && options.handled !== false && runtime.recorded.has(err)) return undefined;
     const span = spanFor(options);
     const counter = counting ? runtime.errorCounter : undefined;
     if (span === undefined && counter === undefined) return classify(err);

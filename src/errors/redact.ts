@@ -248,9 +248,21 @@ export function redactedStack(stack: string, maxFrames: number, owner?: unknown)
 const SENSITIVE_KEY =
   /(?:password|passwd|pwd|passphrase|secret|token|apikey|api[_-]key|authorization|cookie|credentials?|privatekey|private[_-]key|sessionid|session[_-]id|cardnumber|card[_-]number|cvv|cvc)$/i;
 
+// Field names repeat on every line; most are short literals whose hash V8 has already computed.
+const MAX_CACHED_KEYS = 4096;
+const MAX_CACHED_KEY_LENGTH = 64;
+const sensitiveKeys = new Map<string, boolean>();
+
 /** Whether a field name says its value is a secret (`password`, `accessToken`, `x-api-key`, …). */
 export function isSensitiveKey(key: string): boolean {
-  return SENSITIVE_KEY.test(key);
+  if (typeof key !== 'string' || key.length > MAX_CACHED_KEY_LENGTH) return SENSITIVE_KEY.test(key);
+  let sensitive = sensitiveKeys.get(key);
+  if (sensitive === undefined) {
+    sensitive = SENSITIVE_KEY.test(key);
+    if (sensitiveKeys.size >= MAX_CACHED_KEYS) sensitiveKeys.clear();
+    sensitiveKeys.set(key, sensitive);
+  }
+  return sensitive;
 }
 
 /**

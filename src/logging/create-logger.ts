@@ -117,8 +117,12 @@ export function createLogger<CustomLevels extends string = never>(options: Creat
       serializers: { err: serializeLoggedError, [errorKey]: serializeLoggedError, ...userSerializers },
       mixin(mergeObject, level, instance) {
         const fields = activeTraceFields();
-        const own = userMixin === undefined ? {} : userMixin(mergeObject, level, instance);
-        return fields === undefined ? own : { ...own, ...fields };
+        if (userMixin !== undefined) {
+          const own = userMixin(mergeObject, level, instance);
+          return fields === undefined ? own : { ...own, ...fields };
+        }
+        // pino merges the line's object into what the mixin returns: always a fresh object.
+        return fields === undefined ? {} : { trace_id: fields.trace_id, span_id: fields.span_id, trace_flags: fields.trace_flags };
       },
       formatters: {
         ...userFormatters,
