@@ -35,12 +35,25 @@ export interface StackParts {
   block: FrameBlock;
 }
 
+/** Whether the line of `text` starting at `start` is a frame line (FRAME_PREFIX). */
+function isFrameLineAt(text: string, start: number): boolean {
+  const first = text.charCodeAt(start);
+  // Printable ASCII other than a space: not whitespace, so not a frame line (the usual header).
+  if (first > 32 && first < 127) return false;
+  // The usual frame line: spaces, `at`, a space.
+  let index = start;
+  while (text.charCodeAt(index) === 32) index += 1;
+  if (index > start && text.charCodeAt(index) === 97 && text.charCodeAt(index + 1) === 116 && text.charCodeAt(index + 2) === 32) return true;
+  // Anything else (tabs, other whitespace, no `at`): the regular expression decides.
+  FRAME_PREFIX_AT.lastIndex = start;
+  return FRAME_PREFIX_AT.test(text);
+}
+
 /** Index of the first frame line of `text`, or -1 when there is none. */
 function framesStart(text: string): number {
   let start = 0;
   for (;;) {
-    FRAME_PREFIX_AT.lastIndex = start;
-    if (FRAME_PREFIX_AT.test(text)) return start;
+    if (isFrameLineAt(text, start)) return start;
     const end = text.indexOf('\n', start);
     if (end < 0) return -1;
     start = end + 1;
@@ -64,42 +77,45 @@ function newBlock(frames: readonly string[]): FrameBlock {
 const MAX_BLOCKS = 1024;
 const MAX_BLOCK_CHARS = 8 * 1024 * 1024;
 const MAX_BUCKET = 8;
-const SAMPLES = 24;
+const SAMPLES = 12;
 const blocks = new Map<number, { text: string; block: FrameBlock }[]>();
 let blockCount = 0;
 let blockChars = 0;
 
-function sampleHash(text: string): number {
-  const length = text.length;
+/** A hash of `text` from `start` on, from a few characters (read from the whole, usually flat, string). */
+function sampleHash(text: string, start: number): number {
+  const length = text.length - start;
   let hash = length;
   // The top frames tell sites apart best: the first characters of the block, then samples spread over it.
-  const head = Math.min(length, 96);
-  for (let index = 6; index < head; index += 3) hash = (Math.imul(hash, 31) + text.charCodeAt(index)) | 0;
+  const head = start + Math.min(length, 96);
+  for (let index = start + 6; index < head; index += 5) hash = (Math.imul(hash, 31) + text.charCodeAt(index)) | 0;
   const step = Math.max(1, Math.floor(length / SAMPLES));
-  for (let index = length - 1; index >= head; index -= step) hash = (Math.imul(hash, 31) + text.charCodeAt(index)) | 0;
+  for (let index = text.length - 1; index >= head; index -= step) hash = (Math.imul(hash, 31) + text.charCodeAt(index)) | 0;
   return hash;
 }
 
-function blockOf(text: string, retained: number): FrameBlock {
-  const hash = sampleHash(text);
+/** The block of `text` from `start` (a frame line) to the end. */
+function blockOf(text: string, start: number): FrameBlock {
+  const hash = sampleHash(text, start);
   const bucket = blocks.get(hash);
+  const key = start === 0 ? text : text.slice(start);
   if (bucket !== undefined) {
-    for (const entry of bucket) if (entry.text === text) return entry.block;
+    for (const entry of bucket) if (entry.text === key) return entry.block;
   }
-  const block = newBlock(parseBlock(text));
+  const block = newBlock(parseBlock(key));
   if (bucket !== undefined && bucket.length >= MAX_BUCKET) return block;
-  if (blockCount >= MAX_BLOCKS || blockChars + retained > MAX_BLOCK_CHARS) {
+  if (blockCount >= MAX_BLOCKS || blockChars + text.length > MAX_BLOCK_CHARS) {
     blocks.clear();
     blockCount = 0;
     blockChars = 0;
   }
-  const entry = { text, block };
+  const entry = { text: key, block };
   const current = blocks.get(hash);
   if (current === undefined) blocks.set(hash, [entry]);
   else current.push(entry);
   blockCount += 1;
   // The key may be a slice of the whole stack and keep it alive: count the whole stack.
-  blockChars += retained;
+  blockChars += text.length;
   return block;
 }
 
@@ -108,18 +124,29 @@ function blockOf(text: string, retained: number): FrameBlock {
  * recurring throw site is parsed once and shared.
  */
 export function stackParts(stack: string): StackParts {
+  // recordError and serializeError ask for the fingerprint and the capped stack of one error in
+  // turn, with the same string: remember the last answer.
+  if (stack === lastStack && lastParts !== undefined) return lastParts;
   const text = stack.length > MAX_STACK_INPUT ? stack.slice(0, MAX_STACK_INPUT) : stack;
   const start = framesStart(text);
-  if (start < 0) return { header: text, block: newBlock([]) };
-  return { header: start === 0 ? '' : text.slice(0, start - 1), block: blockOf(start === 0 ? text : text.slice(start), text.length) };
+  const parts =
+    start < 0
+      ? { header: text, block: newBlock([]) }
+      : { header: start === 0 ? '' : text.slice(0, start - 1), block: blockOf(text, start) };
+  lastStack = stack;
+  lastParts = parts;
+  return parts;
 }
+
+let lastStack: string | undefined;
+let lastParts: StackParts | undefined;
 
 /** Splits a stack into header lines (the message) and frame lines, reading at most 64 KiB. */
 export function splitStack(stack: string): { header: string[]; frames: string[] } {
   const text = stack.length > MAX_STACK_INPUT ? stack.slice(0, MAX_STACK_INPUT) : stack;
   const start = framesStart(text);
   if (start < 0) return { header: text.split('\n'), frames: [] };
-  const block = blockOf(start === 0 ? text : text.slice(start), text.length);
+  const block = blockOf(text, start);
   return { header: start === 0 ? [] : text.slice(0, start - 1).split('\n'), frames: [...block.frames] };
 }
 
