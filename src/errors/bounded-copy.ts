@@ -4,6 +4,8 @@ import { constructorName, cut, isErrorLike, readProperty, readString, safeString
 export interface CopyOptions extends CopyLimits {
   /** Applied to every string kept (values and keys), e.g. redaction. */
   mapString?: (text: string) => string;
+  /** Applied to keys instead of `mapString` when given (the same mapping, remembered: keys repeat). */
+  mapKey?: (text: string) => string;
   /** Keys whose values are replaced by `[REDACTED]` whole. */
   isSensitiveKey?: (key: string) => boolean;
 }
@@ -33,6 +35,11 @@ class Copier {
   text(input: string): string {
     const text = cut(input, this.options.maxStringLength);
     return this.options.mapString === undefined ? text : this.options.mapString(text);
+  }
+
+  key(input: string): string {
+    if (this.options.mapKey === undefined) return this.text(input);
+    return this.options.mapKey(cut(input, this.options.maxStringLength));
   }
 
   copy(input: unknown, depth: number): unknown {
@@ -120,7 +127,7 @@ class Copier {
         out['…'] = '[more entries]';
         break;
       }
-      const name = this.text(typeof key === 'string' ? key : safeString(key, 128));
+      const name = this.key(typeof key === 'string' ? key : safeString(key, 128));
       out[name] = this.isSensitive(name) ? REDACTED : this.copy(entry, depth + 1);
       count += 1;
     }
@@ -138,7 +145,7 @@ class Copier {
         out['…'] = '[more keys]';
         break;
       }
-      const name = this.text(key);
+      const name = this.key(key);
       out[name] = this.isSensitive(key) ? redactedValue(readProperty(object, key)) : this.copyProperty(object, key, depth);
       count += 1;
     }

@@ -1,5 +1,5 @@
 import { getRuntime } from '../runtime.ts';
-import { boundedCopy } from './bounded-copy.ts';
+import { boundedCopy, type CopyOptions } from './bounded-copy.ts';
 import { MAX_REDACT_INPUT, REDACT_VALUE_LIMITS } from './limits.ts';
 import { safeString } from './safe-read.ts';
 import { memoFor } from './memo.ts';
@@ -265,13 +265,36 @@ export function isSensitiveKey(key: string): boolean {
   return sensitive;
 }
 
+// Field names repeat on every line and are rarely secrets: their redaction is remembered (short
+// names only; cleared when full or when the patterns change).
+const redactedKeys = new Map<string, string>();
+let redactedKeysPatterns: readonly RedactionPattern[] | undefined;
+
+function redactKey(key: string): string {
+  if (key.length > MAX_CACHED_KEY_LENGTH) return redactText(key);
+  const patterns = activeRedactionPatterns();
+  if (patterns !== redactedKeysPatterns) {
+    redactedKeys.clear();
+    redactedKeysPatterns = patterns;
+  }
+  let redacted = redactedKeys.get(key);
+  if (redacted === undefined) {
+    redacted = redactText(key);
+    if (redactedKeys.size >= MAX_CACHED_KEYS) redactedKeys.clear();
+    redactedKeys.set(key, redacted);
+  }
+  return redacted;
+}
+
+const REDACT_VALUE_OPTIONS: CopyOptions = { ...REDACT_VALUE_LIMITS, mapString: redactText, mapKey: redactKey, isSensitiveKey };
+
 /**
  * A redacted, bounded, JSON-friendly deep copy: strings pass through `redactText`, fields named
  * like secrets are masked whole, cycles and unreadable properties become markers. Never throws.
  */
 export function redactValue(value: unknown): unknown {
   try {
-    return boundedCopy(value, { ...REDACT_VALUE_LIMITS, mapString: redactText, isSensitiveKey });
+    return boundedCopy(value, REDACT_VALUE_OPTIONS);
   } catch {
     return '[Unreadable]';
   }
