@@ -1,7 +1,7 @@
 import type { ErrorCategory } from './category.ts';
 import { isErrorCategory } from './category.ts';
 import { fingerprint } from './fingerprint.ts';
-import { memoFor, peekMemo } from './memo.ts';
+import { memoFor, peekMemo, type ErrorMemo } from './memo.ts';
 import { MAX_MESSAGE_LENGTH, MAX_TYPE_LENGTH } from './limits.ts';
 import { activeRedactionPatterns, redactText } from './redact.ts';
 import { cut, isObjectLike } from './safe-read.ts';
@@ -226,15 +226,13 @@ function sameFacts(a: ThrownFacts, b: ThrownFacts): boolean {
 }
 
 /**
- * describe(), remembered for the error object `value` the facts were read from, and reused only
+ * describe(), remembered in the memo of the error object the facts were read from, and reused only
  * while every fact describe() reads is the same (strings compared with ===, a pointer comparison
  * when the error was not touched) and the redaction patterns are unchanged. Wrappers and
  * AggregateErrors are described from their inner errors too and are not remembered.
  */
-function describeValue(facts: ThrownFacts, value: unknown): Readonly<ErrorDescription> {
-  if (facts.children !== undefined || isFetchWrapper(facts)) return describe(facts);
-  const memo = memoFor(value);
-  if (memo === undefined) return describe(facts);
+function describeValue(facts: ThrownFacts, memo: ErrorMemo | undefined): Readonly<ErrorDescription> {
+  if (memo === undefined || facts.children !== undefined || isFetchWrapper(facts)) return describe(facts);
   const patterns = activeRedactionPatterns();
   const described = memo.described;
   if (described?.patterns === patterns && sameFacts(described.facts, facts)) return described.description;
@@ -243,8 +241,8 @@ function describeValue(facts: ThrownFacts, value: unknown): Readonly<ErrorDescri
   return description;
 }
 
-function infoFromFacts(facts: ThrownFacts, value?: unknown): ErrorInfo {
-  const description = describeValue(facts, value);
+function infoFromFacts(facts: ThrownFacts, memo: ErrorMemo | undefined): ErrorInfo {
+  const description = describeValue(facts, memo);
   return { ...description, fingerprint: fingerprint(description.type, facts.stack, facts.message) };
 }
 
@@ -264,10 +262,11 @@ const FALLBACK_INFO: ErrorInfo = Object.freeze({
  */
 export function classify(thrown: unknown): ErrorInfo {
   try {
-    const cached = cachedInfo(thrown);
+    const memo = memoFor(thrown);
+    const cached = memo?.info;
     if (cached !== undefined) return { ...cached };
-    const info = infoFromFacts(readThrown(thrown), thrown);
-    rememberInfo(thrown, info);
+    const info = infoFromFacts(readThrown(thrown), memo);
+    if (memo !== undefined) rememberInfoIn(memo, info);
     return info;
   } catch {
     return { ...FALLBACK_INFO };
@@ -285,25 +284,30 @@ export function cachedInfo(thrown: unknown): ErrorInfo | undefined {
 /** Remembers an error object's ErrorInfo for later classify() calls. */
 export function rememberInfo(thrown: unknown, info: ErrorInfo): void {
   const memo = memoFor(thrown);
-  if (memo !== undefined) memo.info = Object.freeze({ ...info });
+  if (memo !== undefined) rememberInfoIn(memo, info);
+}
+
+/** rememberInfo() with the error's memo at hand. */
+export function rememberInfoIn(memo: ErrorMemo, info: ErrorInfo): void {
+  memo.info = Object.freeze({ ...info });
 }
 
 /**
- * classify() without the fingerprint, for the inner errors of a chain; `value` is the error the
- * facts were read from. Never throws. The result is shared: do not modify it.
+ * classify() without the fingerprint, for the inner errors of a chain; `memo` is the memo of the
+ * error the facts were read from. Never throws. The result is shared: do not modify it.
  */
-export function describeFacts(facts: ThrownFacts, value?: unknown): Readonly<ErrorDescription> {
+export function describeFacts(facts: ThrownFacts, memo?: ErrorMemo): Readonly<ErrorDescription> {
   try {
-    return describeValue(facts, value);
+    return describeValue(facts, memo);
   } catch {
     return { type: OTHER_TYPE, category: 'internal', code: undefined, retryable: false, message: '' };
   }
 }
 
-/** classify() for facts already read from `value` (recordError and serializeError read each value once). */
-export function classifyFacts(facts: ThrownFacts, value?: unknown): ErrorInfo {
+/** classify() for facts already read (recordError and serializeError read each value once), with the error's memo. */
+export function classifyFacts(facts: ThrownFacts, memo?: ErrorMemo): ErrorInfo {
   try {
-    return infoFromFacts(facts, value);
+    return infoFromFacts(facts, memo);
   } catch {
     return { ...FALLBACK_INFO };
   }

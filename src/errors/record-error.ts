@@ -20,7 +20,8 @@ import {
   EVENT_EXCEPTION,
 } from '../semconv.ts';
 import { warnOnce } from '../warn.ts';
-import { cachedInfo, classify, classifyFacts, describeFacts, rememberInfo, type ErrorDescription, type ErrorInfo } from './classify.ts';
+import { classify, classifyFacts, describeFacts, rememberInfoIn, type ErrorDescription, type ErrorInfo } from './classify.ts';
+import { memoFor, type ErrorMemo } from './memo.ts';
 import { walkErrorTree } from './error-tree.ts';
 import { MAX_EXTRA_ATTRIBUTES, MAX_STATUS_DESCRIPTION_LENGTH } from './limits.ts';
 import { notesOf } from './notes.ts';
@@ -77,9 +78,10 @@ export function recordUnlessRecorded(err: unknown, options: RecordErrorOptions =
 
     const tree = walkErrorTree(err, runtime.config.maxCauseDepth, runtime.config.maxExceptionEvents);
     const outer = tree.nodes[0];
-    info = cachedInfo(err) ?? (outer === undefined ? classify(err) : classifyFacts(outer.facts, outer.value));
-    rememberInfo(err, info);
-    if (span !== undefined) recordOnSpan(span, info, tree, runtime, options);
+    const memo = memoFor(err);
+    info = memo?.info ?? (outer === undefined ? classify(err) : classifyFacts(outer.facts, memo));
+    if (memo !== undefined) rememberInfoIn(memo, info);
+    if (span !== undefined) recordOnSpan(span, info, tree, runtime, options, memo);
     if (counter !== undefined) {
       counter.add(1, {
         [ATTR_ERROR_TYPE]: cappedType(info.type, runtime),
@@ -119,13 +121,21 @@ function cappedType(type: string, runtime: Runtime): string {
   return type;
 }
 
-function recordOnSpan(span: Span, info: ErrorInfo, tree: ReturnType<typeof walkErrorTree>, runtime: Runtime, options: RecordErrorOptions): void {
+function recordOnSpan(
+  span: Span,
+  info: ErrorInfo,
+  tree: ReturnType<typeof walkErrorTree>,
+  runtime: Runtime,
+  options: RecordErrorOptions,
+  outerMemo: ErrorMemo | undefined,
+): void {
   tree.nodes.forEach((node, index) => {
-    const nodeInfo: ErrorDescription = index === 0 ? info : describeFacts(node.facts, node.value);
+    const memo = index === 0 ? outerMemo : memoFor(node.value);
+    const nodeInfo: ErrorDescription = index === 0 ? info : describeFacts(node.facts, memo);
     const attributes: Attributes = index === 0 ? extraAttributes(options.attributes) : {};
     attributes[ATTR_EXCEPTION_TYPE] = nodeInfo.type;
     attributes[ATTR_EXCEPTION_MESSAGE] = nodeInfo.message;
-    if (node.facts.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = redactedStack(node.facts.stack, runtime.config.maxStackFrames, node.value);
+    if (node.facts.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = redactedStack(node.facts.stack, runtime.config.maxStackFrames, memo);
     if (nodeInfo.code !== undefined) attributes[ATTR_EXCEPTION_CODE] = nodeInfo.code;
     const notes = notesOf(node.value);
     if (notes.length > 0) attributes[ATTR_EXCEPTION_NOTES] = notes.map((note) => redactText(note));

@@ -2,7 +2,7 @@ import { getRuntime } from '../runtime.ts';
 import { boundedCopy, type CopyOptions } from './bounded-copy.ts';
 import { MAX_REDACT_INPUT, REDACT_VALUE_LIMITS } from './limits.ts';
 import { safeString } from './safe-read.ts';
-import { memoFor } from './memo.ts';
+import type { ErrorMemo } from './memo.ts';
 import { capFrames, joinCappedStack, stackParts } from './stack.ts';
 
 /**
@@ -227,11 +227,10 @@ export function redactText(text: string): string {
  * as one text. Every error thrown at one site has the same frames while only the message
  * differs, so the frames part is computed once per distinct block of frames (and frame cap and
  * set of patterns), which keeps the regular expressions off the hot path of a recurring error.
- * With `owner` (the error the stack was read from) the whole result is remembered for it too.
+ * With `memo` (that of the error the stack was read from) the whole result is remembered for it too.
  */
-export function redactedStack(stack: string, maxFrames: number, owner?: unknown): string {
+export function redactedStack(stack: string, maxFrames: number, memo?: ErrorMemo): string {
   const patterns = activeRedactionPatterns();
-  const memo = owner === undefined ? undefined : memoFor(owner);
   const remembered = memo?.stack;
   if (remembered?.stack === stack && remembered.maxFrames === maxFrames && remembered.patterns === patterns) return remembered.text;
   const { header, block } = stackParts(stack);

@@ -4,6 +4,7 @@ import vm from 'node:vm';
 import { CircuitOpen, DatabaseUnavailable } from '../../src/errors/catalog.ts';
 import { addNote } from '../../src/errors/notes.ts';
 import { classify } from '../../src/errors/classify.ts';
+import { memoFor } from '../../src/errors/memo.ts';
 import { redactedStack } from '../../src/errors/redact.ts';
 import { serializeError } from '../../src/errors/serialize.ts';
 import { getRuntime } from '../../src/runtime.ts';
@@ -71,9 +72,9 @@ describe('serializeError', () => {
     err.message = 'order CUST-654321 failed, retried';
     assert.equal(serializeError(err).message, 'order CUST-654321 failed, retried');
     const stack = `DatabaseUnavailableError: order CUST-654321 failed\n${(err.stack ?? '').split('\n').slice(1).join('\n')}`;
-    assert.equal(redactedStack(stack, 30, err), redactedStack(stack, 30));
+    assert.equal(redactedStack(stack, 30, memoFor(err)), redactedStack(stack, 30));
     err.stack = stack.replace('order', 'the order');
-    assert.match(redactedStack(err.stack, 30, err), /^DatabaseUnavailableError: the order CUST-654321/);
+    assert.match(redactedStack(err.stack, 30, memoFor(err)), /^DatabaseUnavailableError: the order CUST-654321/);
     const config = getRuntime().config;
     const saved = config.redactPatterns;
     try {
