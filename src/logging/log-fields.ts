@@ -76,10 +76,13 @@ const HANDLED = Object.freeze({ handled: true });
 export function prepareArguments(args: unknown[], level: number, errorKey: string): unknown[] {
   const first = args[0];
   let error: unknown;
-  if (isErrorLike(first)) error = first;
-  else if (typeof first === 'object' && first !== null) {
-    const nested = readProperty(first, errorKey);
-    if (isErrorLike(nested)) error = nested;
+  // The error is needed to record it (error level and above) or to stand in for a missing message.
+  if (level >= ERROR_LEVEL || args.length < 2 || args[1] === undefined) {
+    if (isErrorLike(first)) error = first;
+    else if (typeof first === 'object' && first !== null) {
+      const nested = readProperty(first, errorKey);
+      if (isErrorLike(nested)) error = nested;
+    }
   }
   if (error !== undefined && level >= ERROR_LEVEL) {
     try {
