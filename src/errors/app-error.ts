@@ -34,6 +34,19 @@ function boundedDetails(details: unknown): ErrorDetails | undefined {
 }
 
 /**
+ * Sets the fields of a new AppError, in the order the class declares them. For `defineError`
+ * classes, which build their instances with `Reflect.construct(Error, …)` (see define-error.ts).
+ */
+export function initAppError(error: object, code: string, category: ErrorCategory, retryable: boolean, httpStatus: number | undefined, details: unknown): void {
+  const fields = error as unknown as Record<string, unknown>;
+  fields.code = code;
+  fields.category = category;
+  fields.retryable = retryable;
+  fields.httpStatus = httpStatus;
+  fields.details = boundedDetails(details);
+}
+
+/**
  * The root of faultline's error taxonomy: a stable `code`, a `category` from a closed set, whether
  * a retry may help, an optional HTTP status, the standard `cause` and bounded `details`.
  * Subclasses are made with `defineError`.

@@ -1,8 +1,9 @@
 import type { ErrorCategory } from './category.ts';
 import { isErrorCategory } from './category.ts';
 import { fingerprint } from './fingerprint.ts';
+import { memoFor, peekMemo, type ErrorMemo } from './memo.ts';
 import { MAX_MESSAGE_LENGTH, MAX_TYPE_LENGTH } from './limits.ts';
-import { redactText } from './redact.ts';
+import { activeRedactionPatterns, redactText } from './redact.ts';
 import { cut, isObjectLike } from './safe-read.ts';
 import { readThrown, type ThrownFacts } from './thrown.ts';
 
@@ -209,8 +210,39 @@ function describe(facts: ThrownFacts): ErrorDescription {
   };
 }
 
-function infoFromFacts(facts: ThrownFacts): ErrorInfo {
+function sameFacts(a: ThrownFacts, b: ThrownFacts): boolean {
+  return (
+    a.message === b.message &&
+    a.code === b.code &&
+    a.name === b.name &&
+    a.kind === b.kind &&
+    a.constructorName === b.constructorName &&
+    a.status === b.status &&
+    a.retryable === b.retryable &&
+    (a.appError === undefined) === (b.appError === undefined) &&
+    a.appError?.category === b.appError?.category &&
+    a.appError?.retryable === b.appError?.retryable
+  );
+}
+
+/**
+ * describe(), remembered in the memo of the error object the facts were read from, and reused only
+ * while every fact describe() reads is the same (strings compared with ===, a pointer comparison
+ * when the error was not touched) and the redaction patterns are unchanged. Wrappers and
+ * AggregateErrors are described from their inner errors too and are not remembered.
+ */
+function describeValue(facts: ThrownFacts, memo: ErrorMemo | undefined): Readonly<ErrorDescription> {
+  if (memo === undefined || facts.children !== undefined || isFetchWrapper(facts)) return describe(facts);
+  const patterns = activeRedactionPatterns();
+  const described = memo.described;
+  if (described?.patterns === patterns && sameFacts(described.facts, facts)) return described.description;
   const description = describe(facts);
+  memo.described = { facts, patterns, description };
+  return description;
+}
+
+function infoFromFacts(facts: ThrownFacts, memo: ErrorMemo | undefined): ErrorInfo {
+  const description = describeValue(facts, memo);
   return { ...description, fingerprint: fingerprint(description.type, facts.stack, facts.message) };
 }
 
@@ -230,44 +262,52 @@ const FALLBACK_INFO: ErrorInfo = Object.freeze({
  */
 export function classify(thrown: unknown): ErrorInfo {
   try {
-    const cached = cachedInfo(thrown);
+    const memo = memoFor(thrown);
+    const cached = memo?.info;
     if (cached !== undefined) return { ...cached };
-    const info = infoFromFacts(readThrown(thrown));
-    rememberInfo(thrown, info);
+    const info = infoFromFacts(readThrown(thrown), memo);
+    if (memo !== undefined) rememberInfoIn(memo, info);
     return info;
   } catch {
     return { ...FALLBACK_INFO };
   }
 }
 
-// One error object is usually classified several times (the boundary records it, the logger logs
-// it, the problem body names it); reading it, parsing its stack and hashing the fingerprint once
-// is enough. Keyed weakly, so the cache lives exactly as long as the errors.
-const infoCache = new WeakMap<object, ErrorInfo>();
-
 /** The ErrorInfo computed earlier for this error object, if any. */
 export function cachedInfo(thrown: unknown): ErrorInfo | undefined {
-  return (typeof thrown === 'object' && thrown !== null) || typeof thrown === 'function' ? infoCache.get(thrown) : undefined;
+  // One error object is usually classified several times (the boundary records it, the logger
+  // logs it, the problem body names it); reading it, parsing its stack and hashing the fingerprint
+  // once is enough.
+  return peekMemo(thrown)?.info;
 }
 
 /** Remembers an error object's ErrorInfo for later classify() calls. */
 export function rememberInfo(thrown: unknown, info: ErrorInfo): void {
-  if ((typeof thrown === 'object' && thrown !== null) || typeof thrown === 'function') infoCache.set(thrown, Object.freeze({ ...info }));
+  const memo = memoFor(thrown);
+  if (memo !== undefined) rememberInfoIn(memo, info);
 }
 
-/** classify() without the fingerprint, for the inner errors of a chain. Never throws. */
-export function describeFacts(facts: ThrownFacts): ErrorDescription {
+/** rememberInfo() with the error's memo at hand. */
+export function rememberInfoIn(memo: ErrorMemo, info: ErrorInfo): void {
+  memo.info = Object.freeze({ ...info });
+}
+
+/**
+ * classify() without the fingerprint, for the inner errors of a chain; `memo` is the memo of the
+ * error the facts were read from. Never throws. The result is shared: do not modify it.
+ */
+export function describeFacts(facts: ThrownFacts, memo?: ErrorMemo): Readonly<ErrorDescription> {
   try {
-    return describe(facts);
+    return describeValue(facts, memo);
   } catch {
     return { type: OTHER_TYPE, category: 'internal', code: undefined, retryable: false, message: '' };
   }
 }
 
-/** classify() for facts already read (recordError and serializeError read each value once). */
-export function classifyFacts(facts: ThrownFacts): ErrorInfo {
+/** classify() for facts already read (recordError and serializeError read each value once), with the error's memo. */
+export function classifyFacts(facts: ThrownFacts, memo?: ErrorMemo): ErrorInfo {
   try {
-    return infoFromFacts(facts);
+    return infoFromFacts(facts, memo);
   } catch {
     return { ...FALLBACK_INFO };
   }

@@ -1,4 +1,4 @@
-import { AppError, hasCode, type AppErrorOptions } from './app-error.ts';
+import { AppError, hasCode, initAppError, type AppErrorOptions } from './app-error.ts';
 import { isErrorCategory, type ErrorCategory } from './category.ts';
 import { warn } from '../warn.ts';
 
@@ -88,7 +88,12 @@ export function defineError<const Code extends string>(spec: DefineErrorSpec<Cod
   }
   defined.set(code, signature);
 
-  class Defined extends AppError<Code> {
+  // Instances are made by calling Error's constructor for `new.target` directly rather than
+  // through AppError's: V8 walks every constructor frame when it captures the stack, and one class
+  // level less makes a defined error as cheap to build as a hand-written `class extends Error`.
+  // The class is linked to AppError below, so instances and statics inherit as with `extends`.
+  // eslint-disable-next-line @typescript-eslint/no-extraneous-class -- its instances are AppErrors (prototype linked below)
+  class Defined {
     static readonly code: Code = code;
     static readonly category: ErrorCategory = category;
     static readonly httpStatus: number | undefined = httpStatus;
@@ -96,22 +101,27 @@ export function defineError<const Code extends string>(spec: DefineErrorSpec<Cod
     static readonly defaultMessage: string | undefined = defaultMessage;
 
     constructor(message?: string, options?: AppErrorOptions) {
-      super(typeof message === 'string' ? message : (defaultMessage ?? code), {
-        ...options,
-        code,
-        category,
-        retryable,
-        httpStatus,
-      });
+      // A copy, as `{ ...options, code, … }` was: own enumerable properties, each getter read once.
+      const init: AppErrorOptions | undefined = options === undefined ? undefined : { ...options };
+      const cause = init?.cause;
+      const error = Reflect.construct(
+        Error,
+        [typeof message === 'string' ? message : (defaultMessage ?? code), cause === undefined ? undefined : { cause }],
+        new.target,
+      ) as object;
+      initAppError(error, code, category, retryable, httpStatus, init?.details);
+      return error;
     }
 
     /** Brand and code, so the check holds across copies of faultline; a hand-made subclass of this class gets the ordinary check. */
-    static override [Symbol.hasInstance](value: unknown): value is AppError<Code> {
+    static [Symbol.hasInstance](value: unknown): value is AppError<Code> {
       if (this !== Defined) return Function.prototype[Symbol.hasInstance].call(this, value);
       return hasCode(value, code);
     }
   }
+  Object.setPrototypeOf(Defined, AppError);
+  Object.setPrototypeOf(Defined.prototype, AppError.prototype);
   Object.defineProperty(Defined, 'name', { value: name });
   Object.defineProperty(Defined.prototype, 'name', { value: name, writable: true, enumerable: false, configurable: true });
-  return Defined;
+  return Defined as unknown as DefinedError<Code, WithDefaultMessage>;
 }

@@ -1,12 +1,21 @@
 import { createHash } from 'node:crypto';
-import { parseFrame, splitStack, type StackFrame } from './stack.ts';
+import { parseFrame, stackParts, type FrameBlock, type StackFrame } from './stack.ts';
 
 /** How many frames decide the grouping. */
 export const FINGERPRINT_FRAMES = 5;
 
+let lastCwd: string | undefined;
+let lastRoot = '';
+
 function appRoot(): string {
   try {
-    return process.cwd().replace(/\\/g, '/').replace(/\/+$/, '');
+    // process.cwd() is cached by Node until the next chdir; normalise it once per value.
+    const cwd = process.cwd();
+    if (cwd !== lastCwd) {
+      lastRoot = cwd.replace(/\\/g, '/').replace(/\/+$/, '');
+      lastCwd = cwd;
+    }
+    return lastRoot;
   } catch {
     // the working directory was deleted
     return '';
@@ -87,16 +96,10 @@ function keyOfLine(line: string, root: string): ParsedFrameKey | null {
   return parsed;
 }
 
-/**
- * The top in-app frames of a stack, normalised (`fn@relative/path`, no line or column). When
- * none is in-app the top dependency frames stand in, so library errors still group by call site.
- */
-export function groupingFrames(stack: string | undefined, limit: number = FINGERPRINT_FRAMES): string[] {
-  if (stack === undefined || stack === '') return [];
-  const root = appRoot();
+function groupingKeys(frames: readonly string[], root: string, limit: number): string[] {
   const app: string[] = [];
   const dependency: string[] = [];
-  for (const line of splitStack(stack).frames) {
+  for (const line of frames) {
     const parsed = keyOfLine(line, root);
     if (parsed === null) continue;
     if (parsed.dependency) {
@@ -109,6 +112,28 @@ export function groupingFrames(stack: string | undefined, limit: number = FINGER
   return app.length > 0 ? app : dependency;
 }
 
+/** The grouping memo of a stack's frame block for the current app root (default limit only). */
+function grouping(stack: string): NonNullable<FrameBlock['grouping']> {
+  const root = appRoot();
+  const { block } = stackParts(stack);
+  let memo = block.grouping;
+  if (memo?.root !== root) {
+    memo = { root, keys: groupingKeys(block.frames, root, FINGERPRINT_FRAMES), fingerprints: new Map() };
+    block.grouping = memo;
+  }
+  return memo;
+}
+
+/**
+ * The top in-app frames of a stack, normalised (`fn@relative/path`, no line or column). When
+ * none is in-app the top dependency frames stand in, so library errors still group by call site.
+ */
+export function groupingFrames(stack: string | undefined, limit: number = FINGERPRINT_FRAMES): string[] {
+  if (stack === undefined || stack === '') return [];
+  if (limit === FINGERPRINT_FRAMES) return [...grouping(stack).keys];
+  return groupingKeys(stackParts(stack).block.frames, appRoot(), limit);
+}
+
 /** Message with the parts that vary per occurrence (numbers, ids) removed, for stackless errors. */
 function messageShape(message: string): string {
   return message
@@ -117,15 +142,7 @@ function messageShape(message: string): string {
     .replace(/\d+/g, '#');
 }
 
-/**
- * A stable grouping key for an error: the first 16 hex characters of SHA-1 over the type and the
- * top in-app frames. The same bug gives the same key across processes, machines and releases
- * that did not touch those frames. Stackless values (thrown strings) group by type and the shape
- * of their message.
- */
-export function fingerprint(type: string, stack?: string, message?: string): string {
-  const frames = groupingFrames(stack);
-  const basis = `${type}\n${frames.length > 0 ? frames.join('\n') : `message:${messageShape(message ?? '')}`}`;
+function hashOf(basis: string): string {
   let key = hashCache.get(basis);
   if (key === undefined) {
     key = createHash('sha1').update(basis).digest('hex').slice(0, 16);
@@ -133,6 +150,32 @@ export function fingerprint(type: string, stack?: string, message?: string): str
     hashCache.set(basis, key);
   }
   return key;
+}
+
+/** Types remembered per frame block; a throw site rarely yields more than one or two. */
+const MAX_TYPES_PER_BLOCK = 16;
+
+/**
+ * A stable grouping key for an error: the first 16 hex characters of SHA-1 over the type and the
+ * top in-app frames. The same bug gives the same key across processes, machines and releases
+ * that did not touch those frames. Stackless values (thrown strings) group by type and the shape
+ * of their message.
+ */
+export function fingerprint(type: string, stack?: string, message?: string): string {
+  if (stack !== undefined && stack !== '') {
+    const memo = grouping(stack);
+    if (memo.keys.length > 0) {
+      // The key depends only on the type and the frames: remember it on the block.
+      let key = memo.fingerprints.get(type);
+      if (key === undefined) {
+        key = hashOf(`${type}\n${memo.keys.join('\n')}`);
+        if (memo.fingerprints.size >= MAX_TYPES_PER_BLOCK) memo.fingerprints.clear();
+        memo.fingerprints.set(type, key);
+      }
+      return key;
+    }
+  }
+  return hashOf(`${type}\nmessage:${messageShape(message ?? '')}`);
 }
 
 const hashCache = new Map<string, string>();

@@ -20,13 +20,13 @@ import {
   EVENT_EXCEPTION,
 } from '../semconv.ts';
 import { warnOnce } from '../warn.ts';
-import { cachedInfo, classify, classifyFacts, describeFacts, rememberInfo, type ErrorDescription, type ErrorInfo } from './classify.ts';
+import { classify, classifyFacts, describeFacts, rememberInfoIn, type ErrorDescription, type ErrorInfo } from './classify.ts';
+import { memoFor, type ErrorMemo } from './memo.ts';
 import { walkErrorTree } from './error-tree.ts';
 import { MAX_EXTRA_ATTRIBUTES, MAX_STATUS_DESCRIPTION_LENGTH } from './limits.ts';
 import { notesOf } from './notes.ts';
-import { redactStackFrames, redactText } from './redact.ts';
+import { redactedStack, redactText } from './redact.ts';
 import { cut, isObjectLike } from './safe-read.ts';
-import { capStack } from './stack.ts';
 
 export interface RecordErrorOptions {
   /** The span to record on; default: the active span. No span: only the counter. */
@@ -56,6 +56,14 @@ export interface RecordErrorOptions {
  * Never throws.
  */
 export function recordError(err: unknown, options: RecordErrorOptions = {}): ErrorInfo {
+  return recordUnlessRecorded(err, options) ?? classify(err);
+}
+
+/**
+ * recordError() for callers that do not need the ErrorInfo of an error recorded before (the
+ * logger): undefined for such an error instead of a fresh copy of its ErrorInfo. Never throws.
+ */
+export function recordUnlessRecorded(err: unknown, options: RecordErrorOptions = {}): ErrorInfo | undefined {
   let info: ErrorInfo | undefined;
   try {
     const runtime = getRuntime();
@@ -63,16 +71,17 @@ export function recordError(err: unknown, options: RecordErrorOptions = {}): Err
     const remember = counting && isObjectLike(err);
     // A crash is always recorded, even when the same error was recorded as handled before it was
     // rethrown: `error.handled=false` is what the unhandled-error alert counts.
-    if (remember && options.handled !== false && runtime.recorded.has(err)) return classify(err);
+    if (remember && options.handled !== false && runtime.recorded.has(err)) return undefined;
     const span = spanFor(options);
     const counter = counting ? runtime.errorCounter : undefined;
     if (span === undefined && counter === undefined) return classify(err);
 
     const tree = walkErrorTree(err, runtime.config.maxCauseDepth, runtime.config.maxExceptionEvents);
     const outer = tree.nodes[0];
-    info = cachedInfo(err) ?? (outer === undefined ? classify(err) : classifyFacts(outer.facts));
-    rememberInfo(err, info);
-    if (span !== undefined) recordOnSpan(span, info, tree, runtime, options);
+    const memo = memoFor(err);
+    info = memo?.info ?? (outer === undefined ? classify(err) : classifyFacts(outer.facts, memo));
+    if (memo !== undefined) rememberInfoIn(memo, info);
+    if (span !== undefined) recordOnSpan(span, info, tree, runtime, options, memo);
     if (counter !== undefined) {
       counter.add(1, {
         [ATTR_ERROR_TYPE]: cappedType(info.type, runtime),
@@ -112,13 +121,21 @@ function cappedType(type: string, runtime: Runtime): string {
   return type;
 }
 
-function recordOnSpan(span: Span, info: ErrorInfo, tree: ReturnType<typeof walkErrorTree>, runtime: Runtime, options: RecordErrorOptions): void {
+function recordOnSpan(
+  span: Span,
+  info: ErrorInfo,
+  tree: ReturnType<typeof walkErrorTree>,
+  runtime: Runtime,
+  options: RecordErrorOptions,
+  outerMemo: ErrorMemo | undefined,
+): void {
   tree.nodes.forEach((node, index) => {
-    const nodeInfo: ErrorDescription = index === 0 ? info : describeFacts(node.facts);
+    const memo = index === 0 ? outerMemo : memoFor(node.value);
+    const nodeInfo: ErrorDescription = index === 0 ? info : describeFacts(node.facts, memo);
     const attributes: Attributes = index === 0 ? extraAttributes(options.attributes) : {};
     attributes[ATTR_EXCEPTION_TYPE] = nodeInfo.type;
     attributes[ATTR_EXCEPTION_MESSAGE] = nodeInfo.message;
-    if (node.facts.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = capStack(node.facts.stack, runtime.config.maxStackFrames, redactText, redactStackFrames);
+    if (node.facts.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = redactedStack(node.facts.stack, runtime.config.maxStackFrames, memo);
     if (nodeInfo.code !== undefined) attributes[ATTR_EXCEPTION_CODE] = nodeInfo.code;
     const notes = notesOf(node.value);
     if (notes.length > 0) attributes[ATTR_EXCEPTION_NOTES] = notes.map((note) => redactText(note));

@@ -1,7 +1,9 @@
 import { getRuntime } from '../runtime.ts';
-import { boundedCopy } from './bounded-copy.ts';
+import { boundedCopy, type CopyOptions } from './bounded-copy.ts';
 import { MAX_REDACT_INPUT, REDACT_VALUE_LIMITS } from './limits.ts';
 import { safeString } from './safe-read.ts';
+import type { ErrorMemo } from './memo.ts';
+import { capFrames, joinCappedStack, stackParts } from './stack.ts';
 
 /**
  * One kind of secret. `pattern` must carry the `g` flag and run in linear time: it is applied to
@@ -220,37 +222,70 @@ export function redactText(text: string): string {
   return result;
 }
 
-// Stack frames repeat: every error thrown at one site has the same frame lines, while only the
-// message differs. Redacting a block of frames once per distinct block keeps the regular
-// expressions off the hot path of a recurring error. Bounded; cleared when full or when the
-// patterns change.
-const MAX_CACHED_FRAME_BLOCKS = 1024;
-const frameBlocks = new Map<string, string>();
-let frameBlocksPatterns: readonly RedactionPattern[] | undefined;
-
-/** `redactText` for the frame lines of a stack, remembered per distinct block of frames. */
-export function redactStackFrames(frames: string): string {
+/**
+ * `capStack` with redaction: the header (the message) redacted then cut, the kept frames redacted
+ * as one text. Every error thrown at one site has the same frames while only the message
+ * differs, so the frames part is computed once per distinct block of frames (and frame cap and
+ * set of patterns), which keeps the regular expressions off the hot path of a recurring error.
+ * With `memo` (that of the error the stack was read from) the whole result is remembered for it too.
+ */
+export function redactedStack(stack: string, maxFrames: number, memo?: ErrorMemo): string {
   const patterns = activeRedactionPatterns();
-  if (patterns !== frameBlocksPatterns) {
-    frameBlocks.clear();
-    frameBlocksPatterns = patterns;
+  const remembered = memo?.stack;
+  if (remembered?.stack === stack && remembered.maxFrames === maxFrames && remembered.patterns === patterns) return remembered.text;
+  const { header, block } = stackParts(stack);
+  let rendered = block.rendered;
+  if (rendered?.maxFrames !== maxFrames || rendered.patterns !== patterns) {
+    rendered = { maxFrames, patterns, text: capFrames(block.frames, maxFrames, redactText) };
+    block.rendered = rendered;
   }
-  let redacted = frameBlocks.get(frames);
-  if (redacted === undefined) {
-    redacted = redactText(frames);
-    if (frameBlocks.size >= MAX_CACHED_FRAME_BLOCKS) frameBlocks.clear();
-    frameBlocks.set(frames, redacted);
-  }
-  return redacted;
+  const text = joinCappedStack(header, redactText, rendered.text);
+  if (memo !== undefined) memo.stack = { stack, maxFrames, patterns, text };
+  return text;
 }
 
 const SENSITIVE_KEY =
   /(?:password|passwd|pwd|passphrase|secret|token|apikey|api[_-]key|authorization|cookie|credentials?|privatekey|private[_-]key|sessionid|session[_-]id|cardnumber|card[_-]number|cvv|cvc)$/i;
 
+// Field names repeat on every line; most are short literals whose hash V8 has already computed.
+const MAX_CACHED_KEYS = 4096;
+const MAX_CACHED_KEY_LENGTH = 64;
+const sensitiveKeys = new Map<string, boolean>();
+
 /** Whether a field name says its value is a secret (`password`, `accessToken`, `x-api-key`, …). */
 export function isSensitiveKey(key: string): boolean {
-  return SENSITIVE_KEY.test(key);
+  if (typeof key !== 'string' || key.length > MAX_CACHED_KEY_LENGTH) return SENSITIVE_KEY.test(key);
+  let sensitive = sensitiveKeys.get(key);
+  if (sensitive === undefined) {
+    sensitive = SENSITIVE_KEY.test(key);
+    if (sensitiveKeys.size >= MAX_CACHED_KEYS) sensitiveKeys.clear();
+    sensitiveKeys.set(key, sensitive);
+  }
+  return sensitive;
 }
+
+// Field names repeat on every line and are rarely secrets: their redaction is remembered (short
+// names only; cleared when full or when the patterns change).
+const redactedKeys = new Map<string, string>();
+let redactedKeysPatterns: readonly RedactionPattern[] | undefined;
+
+function redactKey(key: string): string {
+  if (key.length > MAX_CACHED_KEY_LENGTH) return redactText(key);
+  const patterns = activeRedactionPatterns();
+  if (patterns !== redactedKeysPatterns) {
+    redactedKeys.clear();
+    redactedKeysPatterns = patterns;
+  }
+  let redacted = redactedKeys.get(key);
+  if (redacted === undefined) {
+    redacted = redactText(key);
+    if (redactedKeys.size >= MAX_CACHED_KEYS) redactedKeys.clear();
+    redactedKeys.set(key, redacted);
+  }
+  return redacted;
+}
+
+const REDACT_VALUE_OPTIONS: CopyOptions = { ...REDACT_VALUE_LIMITS, mapString: redactText, mapKey: redactKey, isSensitiveKey };
 
 /**
  * A redacted, bounded, JSON-friendly deep copy: strings pass through `redactText`, fields named
@@ -258,7 +293,7 @@ export function isSensitiveKey(key: string): boolean {
  */
 export function redactValue(value: unknown): unknown {
   try {
-    return boundedCopy(value, { ...REDACT_VALUE_LIMITS, mapString: redactText, isSensitiveKey });
+    return boundedCopy(value, REDACT_VALUE_OPTIONS);
   } catch {
     return '[Unreadable]';
   }

@@ -1,12 +1,12 @@
 import { getRuntime } from '../runtime.ts';
 import type { ErrorCategory } from './category.ts';
-import { cachedInfo, describeFacts } from './classify.ts';
+import { describeFacts } from './classify.ts';
+import { memoFor } from './memo.ts';
 import { fingerprint } from './fingerprint.ts';
 import { walkErrorTree } from './error-tree.ts';
 import { notesOf } from './notes.ts';
-import { redactStackFrames, redactText, redactValue } from './redact.ts';
+import { redactedStack, redactText, redactValue } from './redact.ts';
 import { readProperty } from './safe-read.ts';
-import { capStack } from './stack.ts';
 import { APP_ERROR_BRAND } from './app-error.ts';
 
 /** An error as it appears in a log line. Every string is redacted and capped. */
@@ -41,11 +41,12 @@ export function serializeError(err: unknown): SerializedError {
     const tree = walkErrorTree(err, config.maxCauseDepth, config.maxExceptionEvents);
     const serialized = tree.nodes.map((node, index): SerializedError => {
       // Only the logged error needs a grouping key; its causes are grouped under it.
-      const info = describeFacts(node.facts);
+      const memo = memoFor(node.value);
+      const info = describeFacts(node.facts, memo);
       const out: SerializedError = { type: info.type, category: info.category, message: info.message, retryable: info.retryable };
-      if (index === 0) out.fingerprint = cachedInfo(node.value)?.fingerprint ?? fingerprint(info.type, node.facts.stack, node.facts.message);
+      if (index === 0) out.fingerprint = memo?.info?.fingerprint ?? fingerprint(info.type, node.facts.stack, node.facts.message);
       if (info.code !== undefined) out.code = info.code;
-      if (node.facts.stack !== undefined) out.stack = capStack(node.facts.stack, config.maxStackFrames, redactText, redactStackFrames);
+      if (node.facts.stack !== undefined) out.stack = redactedStack(node.facts.stack, config.maxStackFrames, memo);
       const notes = notesOf(node.value);
       if (notes.length > 0) out.notes = notes.map((note) => redactText(note));
       if (readProperty(node.value, APP_ERROR_BRAND) === true) {

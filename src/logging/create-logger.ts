@@ -1,12 +1,13 @@
+import { types } from 'node:util';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { getRuntime } from '../runtime.ts';
 import { warnOnce } from '../warn.ts';
 import { getLogShipper, type LogShipper } from './log-shipper.ts';
 import { prepareArguments, prepareFields, serializeLoggedError } from './log-fields.ts';
-import { FAULTLINE_LOGGER } from './pino-correlation.ts';
+import { FAULTLINE_LOGGER, findChindingsKey } from './pino-correlation.ts';
 import { prettyLine } from './pretty-line.ts';
 import { STANDARD_LEVEL_LABELS } from './severity.ts';
-import { activeTraceFields } from './trace-fields.ts';
+import { activeTraceFields, traceFieldsJson } from './trace-fields.ts';
 
 export interface CreateLoggerOptions<CustomLevels extends string = never> extends Omit<LoggerOptions<CustomLevels>, 'transport' | 'browser'> {
   /**
@@ -110,15 +111,37 @@ export function createLogger<CustomLevels extends string = never>(options: Creat
   const isTerminal = (destination === undefined ? (process.stdout as { isTTY?: boolean }).isTTY : local.isTTY) === true;
   const format = wantPretty && isTerminal ? (line: string) => prettyLine(line, messageKey, errorKey, labels) : undefined;
 
+  // The trace fields are the first fields of the line after the bindings. Rendering them as part of
+  // the bindings for the duration of the call (the way plain pino loggers get them) gives the same
+  // line as merging them in through the mixin, at a fraction of the cost: no merged object, no
+  // three more fields to prepare and stringify. Only where the line is then certainly the same: no
+  // option of the user's own could see, move or rewrite the fields, and the logged object has no
+  // field that would land before them or replace them (see mergesAhead).
+  const splice =
+    userMixin === undefined &&
+    userFormatters?.log === undefined &&
+    userHooks?.logMethod === undefined &&
+    rest.mixinMergeStrategy === undefined &&
+    rest.redact === undefined &&
+    rest.nestedKey === undefined &&
+    !TRACE_FIELD_NAMES.some((name) => userSerialized.has(name));
+  let splicedInstance: unknown;
+
   const logger = pino<CustomLevels>(
     {
       ...(rest as LoggerOptions<CustomLevels>),
       level: rest.level ?? config.logLevel,
       serializers: { err: serializeLoggedError, [errorKey]: serializeLoggedError, ...userSerializers },
       mixin(mergeObject, level, instance) {
+        // The fields are in the line already, or there are none (see logMethod below).
+        if (instance === splicedInstance) return {};
         const fields = activeTraceFields();
-        const own = userMixin === undefined ? {} : userMixin(mergeObject, level, instance);
-        return fields === undefined ? own : { ...own, ...fields };
+        if (userMixin !== undefined) {
+          const own = userMixin(mergeObject, level, instance);
+          return fields === undefined ? own : { ...own, ...fields };
+        }
+        // pino merges the line's object into what the mixin returns: always a fresh object.
+        return fields === undefined ? {} : { trace_id: fields.trace_id, span_id: fields.span_id, trace_flags: fields.trace_flags };
       },
       formatters: {
         ...userFormatters,
@@ -139,6 +162,35 @@ export function createLogger<CustomLevels extends string = never>(options: Creat
             userHooks.logMethod.call(this, prepared, method, level);
             return;
           }
+          if (splice && splicedInstance === undefined) {
+            const fields = activeTraceFields();
+            const instance = this as unknown as Record<symbol, unknown>;
+            if (fields === undefined) {
+              // No span: the mixin need not look again.
+              splicedInstance = instance;
+              try {
+                method.apply(this, prepared);
+              } finally {
+                splicedInstance = undefined;
+              }
+              return;
+            }
+            if (!mergesAhead(prepared[0])) {
+              const key = findChindingsKey(instance);
+              const bindings = key === undefined ? undefined : instance[key];
+              if (key !== undefined && typeof bindings === 'string') {
+                instance[key] = bindings + traceFieldsJson(fields);
+                splicedInstance = instance;
+                try {
+                  method.apply(this, prepared);
+                } finally {
+                  instance[key] = bindings;
+                  splicedInstance = undefined;
+                }
+                return;
+              }
+            }
+          }
           method.apply(this, prepared);
         },
       },
@@ -148,6 +200,31 @@ export function createLogger<CustomLevels extends string = never>(options: Creat
   Object.defineProperty(logger, FAULTLINE_LOGGER, { value: true });
   redactChildBindings(logger, userSerialized);
   return logger;
+}
+
+const TRACE_FIELD_NAMES = ['trace_id', 'span_id', 'trace_flags'];
+const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * Whether the object pino would merge behind the mixin's trace fields has a field that would
+ * replace one of them, or come before them (integer-like keys are enumerated first). Proxies, and
+ * objects whose reading fails, take the mixin path, which reads them the way it always did.
+ */
+function mergesAhead(first: unknown): boolean {
+  if (typeof first !== 'object' || first === null) return false;
+  if (types.isProxy(first)) return true;
+  try {
+    if (first instanceof Error) return false;
+    const own = first as Record<string, unknown>;
+    for (const name of TRACE_FIELD_NAMES) if (Object.prototype.propertyIsEnumerable.call(own, name)) return true;
+    for (const key in own) {
+      const lead = key.charCodeAt(0);
+      if (lead >= 48 && lead <= 57 && ARRAY_INDEX.test(key) && Object.prototype.propertyIsEnumerable.call(own, key)) return true;
+    }
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
-import { recordError } from '../errors/record-error.ts';
+import { recordUnlessRecorded } from '../errors/record-error.ts';
 import { isSensitiveKey, REDACTED, redactText, redactValue } from '../errors/redact.ts';
 import { isErrorLike, readProperty } from '../errors/safe-read.ts';
-import { serializeError } from '../errors/serialize.ts';
+import { serializeError, type SerializedError } from '../errors/serialize.ts';
 
 // What a createLogger line goes through before pino renders it: errors become the error model's
 // serialized form, everything else a redacted bounded copy, the message redacted text. The same
@@ -9,19 +9,21 @@ import { serializeError } from '../errors/serialize.ts';
 
 const TRACE_FIELDS = new Set(['trace_id', 'span_id', 'trace_flags']);
 
-// Objects serializeError made for a line. pino runs the `err` serializer after `formatters.log`,
-// and a serialized error (message, stack) looks error-like: it must not be serialized twice.
-const serializedErrors = new WeakSet<object>();
+// Marks the objects serializeError made for a line. pino runs the `err` serializer after
+// `formatters.log`, and a serialized error (message, stack) looks error-like: it must not be
+// serialized twice. A symbol key is invisible to JSON and to pino's for...in, and cheaper than a
+// WeakSet entry per line.
+const SERIALIZED = Symbol('faultline.serializedError');
 
 function serialize(error: unknown): unknown {
-  const serialized = serializeError(error);
-  serializedErrors.add(serialized);
+  const serialized = serializeError(error) as SerializedError & { [SERIALIZED]?: true };
+  serialized[SERIALIZED] = true;
   return serialized;
 }
 
 /** The pino `err` serializer: the error model's form for errors, anything else untouched. */
 export function serializeLoggedError(value: unknown): unknown {
-  if (typeof value === 'object' && value !== null && serializedErrors.has(value)) return value;
+  if (typeof value === 'object' && value !== null && (value as { [SERIALIZED]?: true })[SERIALIZED] === true) return value;
   return isErrorLike(value) ? serialize(value) : value;
 }
 
@@ -61,36 +63,42 @@ function redactNumber(value: number): number | string {
 }
 
 const ERROR_LEVEL = 50;
+const HANDLED = Object.freeze({ handled: true });
 
 /**
  * The arguments of one log call, redacted, with the error recorded when the line is error level.
  *
  * Rule for an error that a boundary (HTTP middleware, the lifecycle) also records: the logger calls
- * `recordError(err, { handled: true })` and recordError records each error object once, so
+ * `recordError(err, { handled: true })` (without asking for the ErrorInfo) and recordError records each error object once, so
  * `logger.error({ err })` plus the middleware count the error once and put one exception event on
  * the span, whichever runs first.
  */
 export function prepareArguments(args: unknown[], level: number, errorKey: string): unknown[] {
   const first = args[0];
   let error: unknown;
-  if (isErrorLike(first)) error = first;
-  else if (typeof first === 'object' && first !== null) {
-    const nested = readProperty(first, errorKey);
-    if (isErrorLike(nested)) error = nested;
+  // The error is needed to record it (error level and above) or to stand in for a missing message.
+  if (level >= ERROR_LEVEL || args.length < 2 || args[1] === undefined) {
+    if (isErrorLike(first)) error = first;
+    else if (typeof first === 'object' && first !== null) {
+      const nested = readProperty(first, errorKey);
+      if (isErrorLike(nested)) error = nested;
+    }
   }
   if (error !== undefined && level >= ERROR_LEVEL) {
     try {
-      recordError(error, { handled: true });
+      recordUnlessRecorded(error, HANDLED);
     } catch {
       // Recording is best effort; the line is still written.
     }
   }
-  const out = args.map((arg, index) => {
-    if (typeof arg === 'string') return redactText(arg);
+  const out: unknown[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
+    if (typeof arg === 'string') out.push(redactText(arg));
     // Objects after the message are format arguments (%o, %j): pino prints them as they are.
-    if (index > 0 && typeof arg === 'object' && arg !== null) return redactValue(arg);
-    return arg;
-  });
+    else if (index > 0 && typeof arg === 'object' && arg !== null) out.push(redactValue(arg));
+    else out.push(arg);
+  }
   // Without a message pino would use the error's message as it is: give it the redacted one.
   if (error !== undefined && (out.length === 1 || out[1] === undefined)) {
     const message = readProperty(error, 'message');

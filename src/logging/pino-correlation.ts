@@ -35,7 +35,8 @@ type Instance = Record<symbol, unknown>;
 // pino keeps its symbols private; each copy of pino has its own, so look them up per copy.
 let chindingsKey: symbol | undefined;
 
-function findChindingsKey(instance: Instance): symbol | undefined {
+/** The key under which this copy of pino keeps an instance's rendered bindings. */
+export function findChindingsKey(instance: Instance): symbol | undefined {
   if (chindingsKey !== undefined && Object.prototype.hasOwnProperty.call(instance, chindingsKey)) return chindingsKey;
   let holder: object | null = instance;
   while (holder !== null) {

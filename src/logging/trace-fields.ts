@@ -1,4 +1,4 @@
-import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { isSpanContextValid, trace, type Span } from '@opentelemetry/api';
 
 /**
  * The three fields that tie a log line to its span. The names and formats are the ones
@@ -12,17 +12,30 @@ export interface TraceFields {
   trace_flags: string;
 }
 
-/** Fields of the span active right now, or undefined outside a span (a line then gets none). */
-export function activeTraceFields(): TraceFields | undefined {
+// Every line written inside one span carries the same fields: remember them for the last span
+// seen (a span's context never changes). One entry, so at most one ended span is kept alive.
+let lastSpan: Span | undefined;
+let lastFields: TraceFields | undefined;
+
+/**
+ * Fields of the span active right now, or undefined outside a span (a line then gets none). The
+ * object is shared between the lines of a span: copy it, do not modify it.
+ */
+export function activeTraceFields(): Readonly<TraceFields> | undefined {
   const span = trace.getActiveSpan();
   if (span === undefined) return undefined;
+  if (span === lastSpan) return lastFields;
   const spanContext = span.spanContext();
-  if (!isSpanContextValid(spanContext)) return undefined;
-  return {
-    trace_id: spanContext.traceId,
-    span_id: spanContext.spanId,
-    trace_flags: spanContext.traceFlags.toString(16).padStart(2, '0'),
-  };
+  const fields = isSpanContextValid(spanContext)
+    ? {
+        trace_id: spanContext.traceId,
+        span_id: spanContext.spanId,
+        trace_flags: spanContext.traceFlags.toString(16).padStart(2, '0'),
+      }
+    : undefined;
+  lastSpan = span;
+  lastFields = fields;
+  return fields;
 }
 
 /** The same fields as a JSON fragment (`,"trace_id":"…",…`) to splice into an already rendered line. */

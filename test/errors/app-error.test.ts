@@ -81,6 +81,29 @@ describe('defineError', () => {
     assert.ok(new Standalone('x', { code: 'STANDALONE', category: 'internal' }) instanceof Standalone);
   });
 
+  it('builds instances like a hand-written subclass: own fields in order, the stack starting at the caller', () => {
+    function throwSite(): AppError {
+      return new CardDeclined('declined', { details: { orderId: 'o-1' } });
+    }
+    const err = throwSite();
+    assert.deepEqual(Object.keys(err), ['code', 'category', 'retryable', 'httpStatus', 'details']);
+    assert.match(err.stack?.split('\n')[1] ?? '', /^\s+at throwSite /);
+    class WithFields extends CardDeclined {
+      readonly extra = 'kept';
+      constructor(message: string) {
+        super(message, { details: { step: 2 } });
+      }
+    }
+    const own = new WithFields('x');
+    assert.equal(own.extra, 'kept');
+    assert.deepEqual(own.details, { step: 2 });
+    assert.equal(own.code, 'CARD_DECLINED');
+    assert.equal(own.name, 'CardDeclinedError');
+    assert.ok(own instanceof WithFields && own instanceof CardDeclined && own instanceof AppError);
+    assert.equal(Object.getPrototypeOf(CardDeclined), AppError);
+    assert.throws(() => (CardDeclined as unknown as (message: string) => unknown)('no new'), TypeError);
+  });
+
   it('narrows types through instanceof', () => {
     const thrown: unknown = new CardDeclined('x');
     if (thrown instanceof CardDeclined) {

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { fingerprint, groupingFrames, normaliseLocation } from '../../src/errors/fingerprint.ts';
-import { capStack } from '../../src/errors/stack.ts';
+import { capStack, splitStack } from '../../src/errors/stack.ts';
 
 const run = promisify(execFile);
 const classifyUrl = new URL('../../src/errors/classify.ts', import.meta.url).href;
@@ -138,6 +138,19 @@ describe('capStack', () => {
   it('caps the header and each frame line', () => {
     const capped = capStack(`Error: ${'m'.repeat(10_000)}\n    at ${'f'.repeat(10_000)} (/a.js:1:1)`, 5);
     assert.ok(capped.length < 2000);
+  });
+
+  it('stacks that share their frames keep their own header (frame blocks are parsed once and shared)', () => {
+    const frames = Array.from({ length: 12 }, (_, index) => `    at f${String(index)} (/app/src/a.js:${String(index)}:1)`).join('\n');
+    const first = splitStack(`Error: order 1 failed\n${frames}`);
+    first.frames.length = 0;
+    const second = splitStack(`Error: order 2 failed\nsecond line\n${frames}`);
+    assert.deepEqual(second.header, ['Error: order 2 failed', 'second line']);
+    assert.equal(second.frames.length, 12);
+    assert.equal(capStack(`TypeError: x\n${frames}`, 2), `TypeError: x\n${frames.split('\n').slice(0, 2).join('\n')}\n    ... 10 more frames`);
+    assert.equal(capStack(`TypeError: y\n${frames}`, 2, (text) => text.toUpperCase()).split('\n')[0], 'TYPEERROR: Y');
+    assert.equal(fingerprint('T', `Error: a\n${frames}`), fingerprint('T', `Error: b\n${frames}`));
+    assert.notEqual(fingerprint('T', `Error: a\n${frames}`), fingerprint('U', `Error: a\n${frames}`));
   });
 
   it('is the file this test sits in (sanity: the spawn helper points at real sources)', () => {

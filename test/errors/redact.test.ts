@@ -78,6 +78,15 @@ describe('redaction settings', () => {
     assert.equal(redactText('CUST-000001 alice@example.com'), '[REDACTED] alice@example.com');
   });
 
+  it('redacts object keys by the patterns in force, also for keys seen before', () => {
+    config.redactPatterns = [];
+    assert.deepEqual(redactValue({ 'CUST-123456': 1, 'alice@example.com': 2 }), { 'CUST-123456': 1, '[REDACTED:email]': 2 });
+    config.redactPatterns = [/CUST-\d{6}/];
+    assert.deepEqual(redactValue({ 'CUST-123456': 1 }), { '[REDACTED]': 1 });
+    config.redactDefaults = false;
+    assert.deepEqual(redactValue({ 'alice@example.com': 2 }), { 'alice@example.com': 2 });
+  });
+
   it('exports the built-in patterns as global regular expressions for other writers', () => {
     assert.ok(DEFAULT_REDACTION_PATTERNS.length >= 10);
     for (const { pattern, name } of DEFAULT_REDACTION_PATTERNS) assert.ok(pattern.global, name);

@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 import vm from 'node:vm';
 import { CircuitOpen, DatabaseUnavailable } from '../../src/errors/catalog.ts';
 import { addNote } from '../../src/errors/notes.ts';
+import { classify } from '../../src/errors/classify.ts';
+import { memoFor } from '../../src/errors/memo.ts';
+import { redactedStack } from '../../src/errors/redact.ts';
 import { serializeError } from '../../src/errors/serialize.ts';
+import { getRuntime } from '../../src/runtime.ts';
 import { SECRETS } from '../fixtures/secrets-corpus.ts';
 
 describe('serializeError', () => {
@@ -58,6 +62,29 @@ describe('serializeError', () => {
     assert.equal(serialized.truncated, true);
     const huge = new AggregateError(Array.from({ length: 10_000 }, (_, index) => new Error(String(index))));
     assert.ok(JSON.stringify(serializeError(huge)).length < 200_000);
+  });
+
+  it('reuses what an earlier reading of the same error computed only while the error and the patterns are unchanged', () => {
+    const err = new DatabaseUnavailable('order CUST-123456 failed');
+    classify(err);
+    const first = serializeError(err);
+    assert.equal(serializeError(err).message, first.message);
+    err.message = 'order CUST-654321 failed, retried';
+    assert.equal(serializeError(err).message, 'order CUST-654321 failed, retried');
+    const stack = `DatabaseUnavailableError: order CUST-654321 failed\n${(err.stack ?? '').split('\n').slice(1).join('\n')}`;
+    assert.equal(redactedStack(stack, 30, memoFor(err)), redactedStack(stack, 30));
+    err.stack = stack.replace('order', 'the order');
+    assert.match(redactedStack(err.stack, 30, memoFor(err)), /^DatabaseUnavailableError: the order CUST-654321/);
+    const config = getRuntime().config;
+    const saved = config.redactPatterns;
+    try {
+      config.redactPatterns = [/CUST-\d{6}/];
+      assert.equal(serializeError(err).message, 'order [REDACTED] failed, retried');
+      assert.match(serializeError(err).stack ?? '', /^DatabaseUnavailableError: the order \[REDACTED\] failed/);
+    } finally {
+      config.redactPatterns = saved;
+    }
+    assert.equal(serializeError(err).message, 'order CUST-654321 failed, retried');
   });
 
   it('redacts every field', () => {
