@@ -246,9 +246,9 @@ export class Collector {
 }
 
 /** Runs autocannon in its own process and returns its summary. */
-export async function runLoad({ url, connections = 32, durationSec, cpu }) {
+export async function runLoad({ url, connections = 32, durationSec, cpu, rate }) {
   const script = fileURLToPath(new URL('../node_modules/autocannon/autocannon.js', import.meta.url));
-  const [command, argv] = pinned(cpu, process.execPath, [script, '-c', String(connections), '-d', String(durationSec), '-j', url]);
+  const [command, argv] = pinned(cpu, process.execPath, [script, '-c', String(connections), '-d', String(durationSec), ...(rate === undefined ? [] : ['-R', String(rate)]), '-j', url]);
   const child = spawn(command, argv, { cwd: BENCH_DIR, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -1,0 +1,71 @@
+// A/B toggles on the http app: how much of faultline's cost each part is, in one run.
+//
+//   node ab.js [--rounds 2] [--duration 5] [--rate R] label:mode[:ENV=value,ENV=value] ...
+//
+// Each argument is one configuration: a label, a mode of lib/modes.js (none, faultline, otel-auto,
+// edot, sentry) and environment overrides. NOPRELOAD=1 runs the mode's kit without its preload;
+// BENCH_MODE=none under mode faultline runs the preload with the plain kit. With --rate the load
+// is fixed at R req/s, so CPU per request is compared at equal load instead of at saturation.
+// The first configuration is the baseline of the ratios. Examples:
+//
+//   node ab.js none:none fl:faultline 'spans-off:faultline:OTEL_TRACES_SAMPLER=always_off'
+//   node ab.js --rate 8000 none:none 'preload-only:faultline:BENCH_MODE=none'
+import { parseArgs } from 'node:util';
+import { startApp, startCollector, runLoad, freePort } from './lib/processes.js';
+import { modeLaunch } from './lib/modes.js';
+import { median } from './lib/stats.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { rounds: { type: 'string', default: '2' }, duration: { type: 'string', default: '5' }, rate: { type: 'string' } },
+});
+if (positionals.length === 0) {
+  console.error('usage: node ab.js [--rounds N] [--duration S] [--rate R] label:mode[:ENV=value,...] ...');
+  process.exit(2);
+}
+const configurations = positionals.map((spec) => {
+  const [label, mode, overrides = ''] = spec.split(':');
+  const env = Object.fromEntries(overrides.split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  return { label, mode, env };
+});
+
+const collector = await startCollector({ cpu: 1 });
+const results = new Map(configurations.map(({ label }) => [label, []]));
+try {
+  for (let round = 0; round < Number(values.rounds); round += 1) {
+    for (const { label, mode, env: overrides } of configurations) {
+      const launch = modeLaunch(mode, collector);
+      const env = { ...launch.env, ...overrides };
+      const app = await startApp({ args: env.NOPRELOAD === '1' ? [] : launch.args, env, port: await freePort(), cpu: 0 });
+      const url = `${app.url}/orders/1`;
+      const rate = values.rate === undefined ? undefined : Number(values.rate);
+      await runLoad({ url, durationSec: 2, cpu: 1, rate });
+      const cpuBefore = app.cpuMs();
+      const threadsBefore = app.threadCpuMs();
+      const load = await runLoad({ url, durationSec: Number(values.duration), cpu: 1, rate });
+      const usPerRequest = ((app.cpuMs() - cpuBefore) * 1000) / load.total;
+      const threads = Object.entries(app.threadCpuMs())
+        .map(([name, ms]) => [name, ((ms - (threadsBefore[name] ?? 0)) * 1000) / load.total])
+        .filter(([, us]) => us >= 0.05)
+        .map(([name, us]) => `${name}=${us.toFixed(1)}`)
+        .join(' ');
+      await app.stop();
+      results.get(label).push({ rps: load.rps, us: usPerRequest, p99: load.p99, startup: app.startupMs });
+      console.log(`round ${round + 1} ${label}: ${Math.round(load.rps)} req/s, ${usPerRequest.toFixed(1)} µs CPU/req (${threads}), p99 ${load.p99} ms`);
+    }
+  }
+} finally {
+  await collector.stop();
+}
+
+const baseline = results.get(configurations[0].label);
+const baseRps = median(baseline.map((run) => run.rps));
+const baseUs = median(baseline.map((run) => run.us));
+console.log('\nmedians        req/s   vs first   µs CPU/req   vs first (CPU)   p99 ms   start-up ms');
+for (const [label, runs] of results) {
+  const rps = median(runs.map((run) => run.rps));
+  const us = median(runs.map((run) => run.us));
+  console.log(
+    `${label.padEnd(12)} ${String(Math.round(rps)).padStart(7)}   ${(rps / baseRps).toFixed(2).padStart(8)}   ${us.toFixed(1).padStart(10)}   ${(baseUs / us).toFixed(2).padStart(14)}   ${String(median(runs.map((run) => run.p99))).padStart(6)}   ${String(Math.round(median(runs.map((run) => run.startup)))).padStart(11)}`,
+  );
+}
