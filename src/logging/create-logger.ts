@@ -1,5 +1,7 @@
 import { types } from 'node:util';
-import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type LogFn, type Logger, type LoggerOptions } from 'pino';
+import { boundedCopy } from '../errors/bounded-copy.ts';
+import { REDACT_VALUE_LIMITS } from '../errors/limits.ts';
 import { getRuntime } from '../runtime.ts';
 import { warnOnce } from '../warn.ts';
 import { getLogShipper, type LogShipper } from './log-shipper.ts';
@@ -157,46 +159,65 @@ export function createLogger<CustomLevels extends string = never>(options: Creat
       hooks: {
         ...userHooks,
         logMethod(args, method, level) {
-          const prepared = prepareArguments(args, level, errorKey) as Parameters<typeof method>;
-          if (userHooks?.logMethod !== undefined) {
-            userHooks.logMethod.call(this, prepared, method, level);
-            return;
-          }
-          if (splice && splicedInstance === undefined) {
-            const fields = activeTraceFields();
-            const instance = this as unknown as Record<symbol, unknown>;
-            if (fields === undefined) {
-              // No span: the mixin need not look again.
-              splicedInstance = instance;
-              try {
-                method.apply(this, prepared);
-              } finally {
-                splicedInstance = undefined;
-              }
-              return;
-            }
-            if (!mergesAhead(prepared[0])) {
-              const key = findChindingsKey(instance);
-              const bindings = key === undefined ? undefined : instance[key];
-              if (key !== undefined && typeof bindings === 'string') {
-                instance[key] = bindings + traceFieldsJson(fields);
-                splicedInstance = instance;
-                try {
-                  method.apply(this, prepared);
-                } finally {
-                  instance[key] = bindings;
-                  splicedInstance = undefined;
-                }
-                return;
-              }
+          try {
+            logPrepared.call(this, args, method, level);
+          } catch (error) {
+            // pino reads the logged object's properties as it merges it into the line: a getter
+            // that throws there must not throw into the app. The line is written again from a
+            // bounded copy that marks what cannot be read.
+            const [first, ...others] = args;
+            const copy = typeof first === 'object' && first !== null ? boundedCopy(first, REDACT_VALUE_LIMITS) : first;
+            // An object that cannot even be listed stays an object, so the message stays the message.
+            const readable = typeof first === 'object' && first !== null && (typeof copy !== 'object' || copy === null) ? { logged: copy } : copy;
+            try {
+              method.apply(this, [readable, ...others] as Parameters<typeof method>);
+            } catch {
+              warnOnce('log-line-unwritable', `a log line could not be written: ${error instanceof Error ? error.message : String(error)}`);
             }
           }
-          method.apply(this, prepared);
         },
       },
     },
     new TeeDestination(local, rest.customLevels === undefined ? undefined : labels, messageKey, format),
   );
+
+  function logPrepared(this: Logger, args: Parameters<LogFn>, method: LogFn, level: number): void {
+    const prepared = prepareArguments(args, level, errorKey) as Parameters<typeof method>;
+    if (userHooks?.logMethod !== undefined) {
+      userHooks.logMethod.call(this, prepared, method, level);
+      return;
+    }
+    if (splice && splicedInstance === undefined) {
+      const fields = activeTraceFields();
+      const instance = this as unknown as Record<symbol, unknown>;
+      if (fields === undefined) {
+        // No span: the mixin need not look again.
+        splicedInstance = instance;
+        try {
+          method.apply(this, prepared);
+        } finally {
+          splicedInstance = undefined;
+        }
+        return;
+      }
+      if (!mergesAhead(prepared[0])) {
+        const key = findChindingsKey(instance);
+        const bindings = key === undefined ? undefined : instance[key];
+        if (key !== undefined && typeof bindings === 'string') {
+          instance[key] = bindings + traceFieldsJson(fields);
+          splicedInstance = instance;
+          try {
+            method.apply(this, prepared);
+          } finally {
+            instance[key] = bindings;
+            splicedInstance = undefined;
+          }
+          return;
+        }
+      }
+    }
+    method.apply(this, prepared);
+  }
   Object.defineProperty(logger, FAULTLINE_LOGGER, { value: true });
   redactChildBindings(logger, userSerialized);
   return logger;
