@@ -1,11 +1,12 @@
 // A log call must never throw into the app, whatever the logged object does when it is read.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Logger } from 'pino';
 
 process.env.OTEL_LOGS_EXPORTER = 'none';
 const { createLogger } = await import('../../src/logging/create-logger.ts');
 
-function capture(options: { mixin?: () => object } = {}): { logger: ReturnType<typeof createLogger>; lines: Record<string, unknown>[] } {
+function capture(options: { mixin?: () => object } = {}): { logger: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger({ timestamp: false, destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) }, ...options });
   return { logger, lines };
