@@ -2,6 +2,7 @@
 // merges them in through the mixin otherwise: both must give the same line.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Logger } from 'pino';
 
 process.env.OTEL_LOGS_EXPORTER = 'none';
 const { context, trace, TraceFlags } = await import('@opentelemetry/api');
@@ -10,7 +11,7 @@ const { createLogger } = await import('../../src/logging/create-logger.ts');
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
-function capture(options: Record<string, unknown> = {}): { logger: ReturnType<typeof createLogger>; lines: string[] } {
+function capture(options: Record<string, unknown> = {}): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
   const logger = createLogger({ timestamp: false, destination: { write: (line: string) => lines.push(line) }, ...options });
   return { logger, lines };
@@ -32,7 +33,7 @@ describe('createLogger: trace fields rendered with the bindings', () => {
     // Made once, so that both loggers log the same stack.
     const boom = new Error('boom');
     const nested = new Error('nested');
-    const cases: ((logger: ReturnType<typeof createLogger>) => void)[] = [
+    const cases: ((logger: Logger) => void)[] = [
       (logger) => logger.info({ orderId: 1 }, 'hello'),
       (logger) => logger.info('message only'),
       (logger) => logger.warn({ trace_id: 'mine', other: 1 }, 'own trace id'),
