@@ -145,7 +145,8 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
   const enabled = config.enabledInstrumentations.filter((name) => !config.disabledInstrumentations.includes(name));
   const disable: (() => void)[] = [];
   if (enabled.includes('http')) {
-    const serverSpans = { sampler: spanSampler, processors: spanProcessors, resource, scope: (tracer as unknown as { instrumentationScope: InstrumentationScope }).instrumentationScope, limits: spanLimits };
+    // The tracer's own scope object, so that server and client spans share one ScopeSpans group.
+    const serverSpans = { sampler: spanSampler, processors: spanProcessors, resource, scope: (tracer as unknown as { instrumentationScope?: InstrumentationScope }).instrumentationScope ?? { name: SCOPE }, limits: spanLimits };
     const httpSpans = enableHttpSpans(tracer, serverSpans, contextManager, metricReaders.length > 0 ? httpDuration : undefined);
     disable.push(() => {
       httpSpans.disable();
