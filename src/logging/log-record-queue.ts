@@ -2,6 +2,8 @@ import { ROOT_CONTEXT, trace, type Logger as OtelLogger } from '@opentelemetry/a
 import type { ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { BatchExporter } from '../sdk/batch-queue.ts';
+import { arrayBatch, Batches, type SealedBatch } from '../sdk/batches.ts';
 import { encodedResource, encodedScope } from '../sdk/otlp-common-encoding.ts';
 import { EncodedLogBatch, type MappedLogRecord } from '../sdk/otlp-log-encoder.ts';
 import type { LogWorkerSettings, ResourceAttributes } from './log-shipper-protocol.ts';
@@ -22,11 +24,6 @@ export interface RecordQueue {
   take(): TakenBatch | undefined;
 }
 
-/** The OTLP default: the SDK's default attribute count limit, faultline's value length limit. */
-function limitsOf(settings: LogWorkerSettings): { attributeCountLimit: number; attributeValueLengthLimit: number } {
-  return { attributeCountLimit: 128, attributeValueLengthLimit: settings.attributeValueLengthLimit };
-}
-
 /**
  * http/protobuf: each record is encoded into its batch as it is taken in (EncodedLogBatch), and
  * only bytes wait for the export. http/json keeps the SDK's LoggerProvider and JSON exporter.
@@ -37,41 +34,31 @@ export async function createRecordQueue(settings: LogWorkerSettings): Promise<Re
   const { EncodedOtlpExporter } = await import('../sdk/otlp-encoded-exporter.ts');
   const exporter = new EncodedOtlpExporter('logs', options);
   const scope = encodedScope({ name: settings.scopeName, version: settings.scopeVersion });
-  const limits = limitsOf(settings);
-  let resource: Uint8Array | undefined;
-  const sealed: { bytes: Uint8Array; count: number }[] = [];
-  let open: EncodedLogBatch | undefined;
-  let size = 0;
-  const seal = (): void => {
-    if (open === undefined || open.count === 0) return;
-    sealed.push({ bytes: open.build(), count: open.count });
-    open = undefined;
-  };
+  // The SDK's default attribute count limit, faultline's value length limit.
+  const limits = { attributeCountLimit: 128, attributeValueLengthLimit: settings.attributeValueLengthLimit };
+  let batches: Batches<MappedLogRecord, Uint8Array> | undefined;
   return {
     get size() {
-      return size;
+      return batches?.size ?? 0;
     },
     setResource(attributes) {
-      resource = encodedResource(resourceFromAttributes(attributes));
+      const resource = encodedResource(resourceFromAttributes(attributes));
+      batches = new Batches(settings.maxBatchSize, () => new EncodedLogBatch(resource, scope, limits));
     },
     add(record) {
-      if (resource === undefined) throw new Error('log record before the resource');
-      open ??= new EncodedLogBatch(resource, scope, limits);
-      open.add(record);
-      size += 1;
-      if (open.count >= settings.maxBatchSize) seal();
+      if (batches === undefined) throw new Error('log record before the resource');
+      batches.add(record);
     },
-    take() {
-      if (sealed.length === 0) seal();
-      const batch = sealed.shift();
-      if (batch === undefined) return undefined;
-      size -= batch.count;
-      return {
-        count: batch.count,
-        send: (done) => {
-          exporter.export(batch.bytes, done);
-        },
-      };
+    take: () => taken(batches?.take(), exporter),
+  };
+}
+
+function taken<Payload>(batch: SealedBatch<Payload> | undefined, exporter: BatchExporter<Payload>): TakenBatch | undefined {
+  if (batch === undefined) return undefined;
+  return {
+    count: batch.count,
+    send: (done) => {
+      exporter.export(batch.payload, done);
     },
   };
 }
@@ -79,17 +66,17 @@ export async function createRecordQueue(settings: LogWorkerSettings): Promise<Re
 async function sdkQueue(settings: LogWorkerSettings, options: { url: string; headers: Record<string, string>; timeoutMillis: number }): Promise<RecordQueue> {
   const [{ OTLPLogExporter }, { LoggerProvider }] = await Promise.all([import('@opentelemetry/exporter-logs-otlp-http'), import('@opentelemetry/sdk-logs')]);
   const exporter = new OTLPLogExporter(options);
-  let records: ReadableLogRecord[] = [];
+  const batches = new Batches(settings.maxBatchSize, arrayBatch<ReadableLogRecord>);
   let logger: OtelLogger | undefined;
   return {
     get size() {
-      return records.length;
+      return batches.size;
     },
     setResource(attributes) {
       const provider = new LoggerProvider({
         resource: resourceFromAttributes(attributes),
         logRecordLimits: { attributeValueLengthLimit: settings.attributeValueLengthLimit },
-        processors: [{ onEmit: (record) => records.push(record), forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() }],
+        processors: [{ onEmit: (record) => { batches.add(record); }, forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() }],
       });
       logger = provider.getLogger(settings.scopeName, settings.scopeVersion);
     },
@@ -110,16 +97,6 @@ async function sdkQueue(settings: LogWorkerSettings, options: { url: string; hea
         ...(context === undefined ? {} : { context }),
       });
     },
-    take() {
-      if (records.length === 0) return undefined;
-      const batch = records.length <= settings.maxBatchSize ? records : records.slice(0, settings.maxBatchSize);
-      records = batch === records ? [] : records.slice(batch.length);
-      return {
-        count: batch.length,
-        send: (done) => {
-          exporter.export(batch, done);
-        },
-      };
-    },
+    take: () => taken(batches.take(), exporter),
   };
 }

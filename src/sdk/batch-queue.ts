@@ -1,5 +1,6 @@
 import { context } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
+import { Batches, type BatchBuilder } from './batches.ts';
 import { recordDrop, type DroppedSignal } from './drops.ts';
 
 export interface BatchQueueOptions {
@@ -9,13 +10,6 @@ export interface BatchQueueOptions {
   delayMillis: number;
 }
 
-/** Collects items into one export's payload: an array of them, or bytes already encoded. */
-export interface BatchBuilder<T, Payload> {
-  add(item: T): void;
-  readonly count: number;
-  build(): Payload;
-}
-
 /** What a queue hands its batches to: the SDK's exporters take item arrays, faultline's encoded bytes. */
 export interface BatchExporter<Payload> {
   export(payload: Payload, done: (result: ExportResult) => void): void;
@@ -23,23 +17,6 @@ export interface BatchExporter<Payload> {
 }
 
 export type ExportFunction<Payload> = (payload: Payload, done: (result: ExportResult) => void) => void;
-
-/** The plain builder: the export receives the items themselves. */
-export function arrayBatch<T>(): BatchBuilder<T, T[]> {
-  const items: T[] = [];
-  return {
-    add: (item) => items.push(item),
-    get count() {
-      return items.length;
-    },
-    build: () => items,
-  };
-}
-
-interface SealedBatch<Payload> {
-  payload: Payload;
-  count: number;
-}
 
 /**
  * A bounded queue that exports in batches, one export at a time.
@@ -51,25 +28,22 @@ interface SealedBatch<Payload> {
  * builder may encode them at once instead of keeping them alive until the export.
  */
 export class BatchQueue<T, Payload = T[]> {
-  private sealed: SealedBatch<Payload>[] = [];
-  private open: BatchBuilder<T, Payload> | undefined;
-  private queued = 0;
+  private readonly batches: Batches<T, Payload>;
   private inFlight: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly options: BatchQueueOptions;
-  private readonly newBatch: () => BatchBuilder<T, Payload>;
   private readonly exportBatch: ExportFunction<Payload>;
 
   constructor(options: BatchQueueOptions, newBatch: () => BatchBuilder<T, Payload>, exportBatch: ExportFunction<Payload>) {
     this.options = { ...options, maxBatchSize: Math.min(options.maxBatchSize, options.maxQueueSize) };
-    this.newBatch = newBatch;
+    this.batches = new Batches(this.options.maxBatchSize, newBatch);
     this.exportBatch = exportBatch;
   }
 
   /** Items waiting for an export (not counting the one in flight). */
   get size(): number {
-    return this.queued;
+    return this.batches.size;
   }
 
   push(item: T): void {
@@ -77,23 +51,19 @@ export class BatchQueue<T, Payload = T[]> {
       recordDrop(this.options.signal, 'shutdown', 1);
       return;
     }
-    if (this.queued >= this.options.maxQueueSize) {
+    if (this.batches.size >= this.options.maxQueueSize) {
       recordDrop(this.options.signal, 'queue_full', 1, `queue of ${this.options.maxQueueSize}`);
       return;
     }
-    this.open ??= this.newBatch();
-    this.open.add(item);
-    this.queued += 1;
-    if (this.open.count >= this.options.maxBatchSize) {
-      this.seal();
-      this.kick();
-    } else this.schedule();
+    this.batches.add(item);
+    if (this.batches.hasFullBatch) this.kick();
+    else this.schedule();
   }
 
   /** Exports everything queued now; resolves when the last batch has been answered or failed. */
   async flush(): Promise<void> {
     this.clearTimer();
-    while (this.queued > 0 || this.inFlight !== undefined) {
+    while (this.batches.size > 0 || this.inFlight !== undefined) {
       if (this.inFlight !== undefined) await this.inFlight;
       else this.startExport();
     }
@@ -102,13 +72,6 @@ export class BatchQueue<T, Payload = T[]> {
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
-  }
-
-  private seal(): void {
-    const open = this.open;
-    if (open === undefined || open.count === 0) return;
-    this.open = undefined;
-    this.sealed.push({ payload: open.build(), count: open.count });
   }
 
   private schedule(): void {
@@ -128,14 +91,12 @@ export class BatchQueue<T, Payload = T[]> {
 
   private kick(): void {
     this.clearTimer();
-    if (this.inFlight === undefined && this.queued > 0) this.startExport();
+    if (this.inFlight === undefined && this.batches.size > 0) this.startExport();
   }
 
   private startExport(): void {
-    if (this.sealed.length === 0) this.seal();
-    const batch = this.sealed.shift();
+    const batch = this.batches.take();
     if (batch === undefined) return;
-    this.queued -= batch.count;
     this.inFlight = new Promise<void>((resolve) => {
       let settled = false;
       const done = (result: ExportResult): void => {
@@ -156,8 +117,8 @@ export class BatchQueue<T, Payload = T[]> {
       }
     }).then(() => {
       this.inFlight = undefined;
-      if (this.sealed.length > 0) this.kick();
-      else if (this.queued > 0) this.schedule();
+      if (this.batches.hasFullBatch) this.kick();
+      else if (this.batches.size > 0) this.schedule();
     });
   }
 }

@@ -15,7 +15,7 @@ import { warnOnce } from '../warn.ts';
 import { recordDrop } from './drops.ts';
 import { QueuedLogRecordProcessor } from './log-processor.ts';
 import { QueuedSpanProcessor } from './span-processor.ts';
-import { arrayBatch } from './batch-queue.ts';
+import { arrayBatch } from './batches.ts';
 import { LazyExporter, lazyMetricExporter } from './lazy-exporter.ts';
 import { EncodedSpanBatch } from './otlp-trace-encoder.ts';
 

@@ -1,5 +1,6 @@
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { arrayBatch, type BatchExporter, BatchQueue, type BatchQueueOptions } from './batch-queue.ts';
+import { type BatchExporter, BatchQueue, type BatchQueueOptions } from './batch-queue.ts';
+import { arrayBatch } from './batches.ts';
 
 /** Batches log records into a bounded, drop-counting queue (see batch-queue.ts for why). */
 export class QueuedLogRecordProcessor implements LogRecordProcessor {

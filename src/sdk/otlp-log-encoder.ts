@@ -1,6 +1,6 @@
 import type { AnyValue } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
-import type { BatchBuilder } from './batch-queue.ts';
+import type { BatchBuilder } from './batches.ts';
 import { writeAnyValue, writeKeyValue, writeMessage } from './otlp-common-encoding.ts';
 import { ProtobufWriter } from './protobuf-writer.ts';
 

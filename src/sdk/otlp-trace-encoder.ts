@@ -3,7 +3,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { Link, SpanStatus } from '@opentelemetry/api';
 import { encodedResource, encodedScope, writeAttributes, writeMessage } from './otlp-common-encoding.ts';
-import type { BatchBuilder } from './batch-queue.ts';
+import type { BatchBuilder } from './batches.ts';
 import { ProtobufWriter } from './protobuf-writer.ts';
 
 /**

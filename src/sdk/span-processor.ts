@@ -1,6 +1,7 @@
 import { TraceFlags } from '@opentelemetry/api';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { BatchQueue, type BatchBuilder, type BatchExporter, type BatchQueueOptions } from './batch-queue.ts';
+import { BatchQueue, type BatchExporter, type BatchQueueOptions } from './batch-queue.ts';
+import type { BatchBuilder } from './batches.ts';
 
 /** Batches sampled spans into a bounded, drop-counting queue (see batch-queue.ts for why). */
 export class QueuedSpanProcessor<Payload> implements SpanProcessor {
