@@ -116,7 +116,55 @@ export function encodedScope(scope: InstrumentationScope & { attributes?: object
 }
 
 /** A cached message under `field`, with its length. */
-export function writeMessage(writer: ProtobufWriter, field: number, bytes: Uint8Array): void {
+function writeMessage(writer: ProtobufWriter, field: number, bytes: Uint8Array): void {
   writer.tag(field, 2);
   writer.bytes(bytes);
+}
+
+/** The records of one instrumentation scope, already encoded each under the field of its kind. */
+export interface ScopeRecords {
+  scope: Uint8Array;
+  schemaUrl?: string;
+  records: ProtobufWriter;
+}
+
+/** The scopes of one resource. */
+export interface ResourceRecords {
+  resource: Uint8Array;
+  schemaUrl?: string;
+  scopes: Iterable<ScopeRecords>;
+}
+
+const assembler = new ProtobufWriter();
+
+/**
+ * An export request (ExportTraceServiceRequest, ExportLogsServiceRequest): the two share one
+ * layout, resource groups under field 1, each with its resource (1), scope groups (2) holding the
+ * scope (1), the records and the scope's schema URL (3), then the resource's schema URL (3).
+ * Assembled in one reused buffer; the result is a copy.
+ */
+export function encodeExportRequest(groups: Iterable<ResourceRecords>): Uint8Array {
+  assembler.reset();
+  for (const group of groups) {
+    assembler.tag(1, 2);
+    const resourceGroup = assembler.begin();
+    writeMessage(assembler, 1, group.resource);
+    for (const scope of group.scopes) {
+      assembler.tag(2, 2);
+      const scopeGroup = assembler.begin();
+      writeMessage(assembler, 1, scope.scope);
+      assembler.rawFrom(scope.records);
+      if (scope.schemaUrl) {
+        assembler.tag(3, 2);
+        assembler.string(scope.schemaUrl);
+      }
+      assembler.end(scopeGroup);
+    }
+    if (group.schemaUrl) {
+      assembler.tag(3, 2);
+      assembler.string(group.schemaUrl);
+    }
+    assembler.end(resourceGroup);
+  }
+  return assembler.finish();
 }

@@ -1,7 +1,7 @@
 import type { AnyValue } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import type { BatchBuilder } from './batches.ts';
-import { writeAnyValue, writeKeyValue, writeMessage } from './otlp-common-encoding.ts';
+import { encodeExportRequest, writeAnyValue, writeKeyValue } from './otlp-common-encoding.ts';
 import { ProtobufWriter } from './protobuf-writer.ts';
 
 /** A log line as the log worker maps it (pino-opentelemetry-transport's mapping), ready to encode. */
@@ -107,16 +107,6 @@ export class EncodedLogBatch implements BatchBuilder<MappedLogRecord, Uint8Array
   }
 
   build(): Uint8Array {
-    const out = new ProtobufWriter(this.#records.pos + this.#resource.length + this.#scope.length + 32);
-    out.tag(1, 2);
-    const resourceLogs = out.begin();
-    writeMessage(out, 1, this.#resource);
-    out.tag(2, 2);
-    const scopeLogs = out.begin();
-    writeMessage(out, 1, this.#scope);
-    out.rawFrom(this.#records);
-    out.end(scopeLogs);
-    out.end(resourceLogs);
-    return out.finish();
+    return encodeExportRequest([{ resource: this.#resource, scopes: [{ scope: this.#scope, records: this.#records }] }]);
   }
 }

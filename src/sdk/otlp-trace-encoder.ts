@@ -1,8 +1,8 @@
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import type { Link, SpanStatus } from '@opentelemetry/api';
-import { encodedResource, encodedScope, writeAttributes, writeMessage } from './otlp-common-encoding.ts';
+import type { Link, SpanContext, SpanStatus } from '@opentelemetry/api';
+import { encodedResource, encodedScope, encodeExportRequest, writeAttributes } from './otlp-common-encoding.ts';
 import type { BatchBuilder } from './batches.ts';
 import { ProtobufWriter } from './protobuf-writer.ts';
 
@@ -20,6 +20,19 @@ function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
   return (traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote === true ? IS_REMOTE : 0);
 }
 
+/** trace_id (1), span_id (2) and trace_state (3): the same fields in a Span and in a Span.Link. */
+function writeSpanContext(writer: ProtobufWriter, context: SpanContext): void {
+  writer.tag(1, 2);
+  writer.hexBytes(context.traceId);
+  writer.tag(2, 2);
+  writer.hexBytes(context.spanId);
+  const traceState = context.traceState?.serialize();
+  if (traceState) {
+    writer.tag(3, 2);
+    writer.string(traceState);
+  }
+}
+
 function writeEvent(writer: ProtobufWriter, event: TimedEvent): void {
   const start = writer.begin();
   writer.tag(1, 1);
@@ -35,15 +48,7 @@ function writeEvent(writer: ProtobufWriter, event: TimedEvent): void {
 function writeLink(writer: ProtobufWriter, link: Link): void {
   const start = writer.begin();
   const linked = link.context;
-  writer.tag(1, 2);
-  writer.hexBytes(linked.traceId);
-  writer.tag(2, 2);
-  writer.hexBytes(linked.spanId);
-  const traceState = linked.traceState?.serialize();
-  if (traceState) {
-    writer.tag(3, 2);
-    writer.string(traceState);
-  }
+  writeSpanContext(writer, linked);
   if (link.attributes) writeAttributes(writer, link.attributes, 4);
   writer.tag(5, 0);
   writer.varint(link.droppedAttributesCount ?? 0);
@@ -66,15 +71,7 @@ function writeStatus(writer: ProtobufWriter, status: SpanStatus): void {
 function writeSpan(writer: ProtobufWriter, span: ReadableSpan): void {
   const start = writer.begin();
   const context = span.spanContext();
-  writer.tag(1, 2);
-  writer.hexBytes(context.traceId);
-  writer.tag(2, 2);
-  writer.hexBytes(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) {
-    writer.tag(3, 2);
-    writer.string(traceState);
-  }
+  writeSpanContext(writer, context);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     writer.tag(4, 2);
@@ -114,7 +111,6 @@ function writeSpan(writer: ProtobufWriter, span: ReadableSpan): void {
   writer.end(start);
 }
 
-const assembler = new ProtobufWriter();
 const sparePartWriters: ProtobufWriter[] = [];
 const MAX_SPARE_WRITERS = 8;
 
@@ -151,31 +147,18 @@ export class EncodedSpanBatch implements BatchBuilder<ReadableSpan, Uint8Array> 
 
   /** The ExportTraceServiceRequest; the batch must not be used afterwards. */
   build(): Uint8Array {
-    assembler.reset();
-    for (const [resource, byScope] of this.#groups) {
-      assembler.tag(1, 2);
-      const resourceSpans = assembler.begin();
-      writeMessage(assembler, 1, encodedResource(resource));
-      for (const [scope, spans] of byScope) {
-        assembler.tag(2, 2);
-        const scopeSpans = assembler.begin();
-        writeMessage(assembler, 1, encodedScope(scope));
-        assembler.rawFrom(spans);
-        if (scope.schemaUrl) {
-          assembler.tag(3, 2);
-          assembler.string(scope.schemaUrl);
-        }
-        assembler.end(scopeSpans);
-        if (sparePartWriters.length < MAX_SPARE_WRITERS) sparePartWriters.push(spans);
-      }
-      if (resource.schemaUrl) {
-        assembler.tag(3, 2);
-        assembler.string(resource.schemaUrl);
-      }
-      assembler.end(resourceSpans);
+    const request = encodeExportRequest(
+      Array.from(this.#groups, ([resource, byScope]) => ({
+        resource: encodedResource(resource),
+        schemaUrl: resource.schemaUrl,
+        scopes: Array.from(byScope, ([scope, records]) => ({ scope: encodedScope(scope), schemaUrl: scope.schemaUrl, records })),
+      })),
+    );
+    for (const byScope of this.#groups.values()) {
+      for (const writer of byScope.values()) if (sparePartWriters.length < MAX_SPARE_WRITERS) sparePartWriters.push(writer);
     }
     this.#groups.clear();
-    return assembler.finish();
+    return request;
   }
 }
 
