@@ -43,17 +43,18 @@ function timestampOf(time: unknown): number | undefined {
  */
 export function pinoRecord(line: Record<string, unknown>, mapping: PinoMapping): MappedLogRecord {
   const level = line.level;
+  const skip = skipped(mapping.messageKey);
   const record: MappedLogRecord = {
     timestamp: timestampOf(line.time),
     body: line[mapping.messageKey],
     severityNumber: typeof level === 'number' ? severityNumberForLevel(level) : 0,
     severityText: typeof level === 'number' ? mapping.labels[level] : undefined,
     attributes: line,
-    skipKeys: skipped(mapping.messageKey).plain,
+    skipKeys: skip.plain,
   };
   const { trace_id: traceId, span_id: spanId, trace_flags: flags } = line;
   if (traceId === undefined || spanId === undefined || flags === undefined) return record;
-  record.skipKeys = skipped(mapping.messageKey).traced;
+  record.skipKeys = skip.traced;
   if (typeof traceId !== 'string' || typeof spanId !== 'string' || !isValidTraceId(traceId) || !isValidSpanId(spanId)) return record;
   const traceFlags = typeof flags === 'number' ? flags : typeof flags === 'string' ? Number.parseInt(flags, 16) : 0;
   record.traceId = traceId;
