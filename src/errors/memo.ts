@@ -16,24 +16,48 @@ export interface ErrorMemo {
   stack: { stack: string; maxFrames: number; patterns: unknown; text: string } | undefined;
 }
 
-const memos = new WeakMap<object, ErrorMemo>();
+// The memo lives on the error itself, under a non-enumerable symbol, and in a WeakMap only for
+// objects that refuse new properties (frozen, sealed, Proxies that say no). A WeakMap entry with a
+// young key keeps its value alive through V8's young-generation collections: one per failing
+// request made every memo outlive its request, and measurably grew the young generation under load.
+const MEMO = Symbol('faultline.errorMemo');
+const fallbackMemos = new WeakMap<object, ErrorMemo>();
+
+type WithMemo = { [MEMO]?: ErrorMemo };
 
 function isKey(value: unknown): value is object {
   return (typeof value === 'object' && value !== null) || typeof value === 'function';
 }
 
+function ownMemo(value: object): ErrorMemo | undefined {
+  // hasOwn: a memo on a prototype (an error used as another object's prototype) is not this object's.
+  // Proxies may throw from their traps; they are asked once here and then use the WeakMap.
+  try {
+    return Object.prototype.hasOwnProperty.call(value, MEMO) ? (value as WithMemo)[MEMO] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The memo of an error object, if anything was remembered for it. */
 export function peekMemo(value: unknown): ErrorMemo | undefined {
-  return isKey(value) ? memos.get(value) : undefined;
+  if (!isKey(value)) return undefined;
+  return ownMemo(value) ?? fallbackMemos.get(value);
 }
 
 /** The memo of an error object, made on first use; undefined for primitives. */
 export function memoFor(value: unknown): ErrorMemo | undefined {
   if (!isKey(value)) return undefined;
-  let memo = memos.get(value);
+  let memo = peekMemo(value);
   if (memo === undefined) {
     memo = { info: undefined, described: undefined, stack: undefined };
-    memos.set(value, memo);
+    let stored = false;
+    try {
+      stored = Reflect.defineProperty(value, MEMO, { value: memo, enumerable: false, writable: false, configurable: true });
+    } catch {
+      // A Proxy's defineProperty trap threw.
+    }
+    if (!stored) fallbackMemos.set(value, memo);
   }
   return memo;
 }

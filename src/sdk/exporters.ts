@@ -36,7 +36,7 @@ export function createSpanProcessors(config: FaultlineConfig): SpanProcessor[] {
         processors.push(new QueuedSpanProcessor(exporter, config.spanQueue, arrayBatch<ReadableSpan>));
       } else {
         const exporter = new LazyExporter(async () => new (await import('./otlp-encoded-exporter.ts')).EncodedOtlpExporter('traces', options));
-        processors.push(new QueuedSpanProcessor(exporter, config.spanQueue, () => new EncodedSpanBatch()));
+        processors.push(new QueuedSpanProcessor(exporter, config.spanQueue, () => new EncodedSpanBatch(), true));
       }
     } else if (name === 'console') {
       processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));

@@ -5,11 +5,14 @@ import type { BatchBuilder } from './batches.ts';
 
 /** Batches sampled spans into a bounded, drop-counting queue (see batch-queue.ts for why). */
 export class QueuedSpanProcessor<Payload> implements SpanProcessor {
+  /** Whether a span is encoded (or dropped) within onEnd, so that nothing reads it afterwards. */
+  readonly consumesSpansAtEnd: boolean;
   private readonly queue: BatchQueue<ReadableSpan, Payload>;
   private readonly exporter: BatchExporter<Payload>;
 
-  constructor(exporter: BatchExporter<Payload>, options: Omit<BatchQueueOptions, 'signal'>, newBatch: () => BatchBuilder<ReadableSpan, Payload>) {
+  constructor(exporter: BatchExporter<Payload>, options: Omit<BatchQueueOptions, 'signal'>, newBatch: () => BatchBuilder<ReadableSpan, Payload>, consumesSpansAtEnd = false) {
     this.exporter = exporter;
+    this.consumesSpansAtEnd = consumesSpansAtEnd;
     this.queue = new BatchQueue({ ...options, signal: 'traces' }, newBatch, (payload, done) => {
       exporter.export(payload, done);
     });
@@ -30,4 +33,9 @@ export class QueuedSpanProcessor<Payload> implements SpanProcessor {
     await this.queue.close();
     await this.exporter.shutdown();
   }
+}
+
+/** True when every processor is done with a span once its onEnd returns (see ServerSpanSettings). */
+export function processorsConsumeSpansAtEnd(processors: readonly SpanProcessor[]): boolean {
+  return processors.every((processor) => processor instanceof QueuedSpanProcessor && processor.consumesSpansAtEnd);
 }

@@ -11,6 +11,7 @@ import { warn, warnOnce } from '../warn.ts';
 import { EnterableContextManager } from './context-manager.ts';
 import { observeDrops } from './drops.ts';
 import { createLogProcessors, createMetricReaders, createSpanProcessors } from './exporters.ts';
+import { processorsConsumeSpansAtEnd } from './span-processor.ts';
 import { enableFetchSpans } from './fetch-spans.ts';
 import { HttpDurationHistogram } from './http-duration-histogram.ts';
 import type { EffectiveSpanLimits } from './server-span.ts';
@@ -146,7 +147,14 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
   const disable: (() => void)[] = [];
   if (enabled.includes('http')) {
     // The tracer's own scope object, so that server and client spans share one ScopeSpans group.
-    const serverSpans = { sampler: spanSampler, processors: spanProcessors, resource, scope: (tracer as unknown as { instrumentationScope?: InstrumentationScope }).instrumentationScope ?? { name: SCOPE }, limits: spanLimits };
+    const serverSpans = {
+      sampler: spanSampler,
+      processors: spanProcessors,
+      resource,
+      scope: (tracer as unknown as { instrumentationScope?: InstrumentationScope }).instrumentationScope ?? { name: SCOPE },
+      limits: spanLimits,
+      releaseEndedSpans: processorsConsumeSpansAtEnd(spanProcessors),
+    };
     const httpSpans = enableHttpSpans(tracer, serverSpans, contextManager, metricReaders.length > 0 ? httpDuration : undefined);
     disable.push(() => {
       httpSpans.disable();

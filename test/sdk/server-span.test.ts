@@ -4,8 +4,12 @@ import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, TraceFlags } 
 import { TraceState } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, type ReadableSpan, type Sampler, type SpanProcessor, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { recordError } from '../../src/errors/record-error.ts';
+import type { BatchExporter } from '../../src/sdk/batch-queue.ts';
+import { EncodedSpanBatch } from '../../src/sdk/otlp-trace-encoder.ts';
 import { type EffectiveSpanLimits, startServerSpan } from '../../src/sdk/server-span.ts';
+import { processorsConsumeSpansAtEnd, QueuedSpanProcessor } from '../../src/sdk/span-processor.ts';
 
 // HTTP server spans are made outside the SDK's Tracer, for speed; everything an app or a
 // processor can observe must behave as it does on an SDK span.
@@ -132,5 +136,44 @@ describe('HTTP server spans', () => {
     assert.equal(exceptions.length, 2);
     assert.equal(exceptions[0]!.attributes?.['exception.type'], 'TypeError');
     assert.equal(exceptions[1]!.attributes?.['exception.message'], 'plain text failure');
+  });
+
+  it('let go of attributes, events and links once every processor has encoded them at end', async () => {
+    const sent: Uint8Array[] = [];
+    const exporter: BatchExporter<Uint8Array> = {
+      export(payload: Uint8Array, done: (result: ExportResult) => void) {
+        sent.push(payload.slice());
+        done({ code: ExportResultCode.SUCCESS });
+      },
+      shutdown: () => Promise.resolve(),
+    };
+    const encoding = new QueuedSpanProcessor(exporter, { maxQueueSize: 64, maxBatchSize: 64, delayMillis: 10_000 }, () => new EncodedSpanBatch(), true);
+    const holding: ReadableSpan[] = [];
+    const plain: SpanProcessor = { onStart: () => undefined, onEnd: (span) => holding.push(span), forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
+    assert.equal(processorsConsumeSpansAtEnd([encoding]), true);
+    assert.equal(processorsConsumeSpansAtEnd([encoding, plain]), false, 'a processor that may read the span later keeps it whole');
+    assert.equal(processorsConsumeSpansAtEnd([new QueuedSpanProcessor(exporter, { maxQueueSize: 64, maxBatchSize: 64, delayMillis: 10_000 }, () => new EncodedSpanBatch())]), false);
+
+    const base = { sampler: new AlwaysOnSampler(), resource: resourceFromAttributes({ 'service.name': 'server-span-test' }), scope: { name: 'faultline' }, limits: LIMITS };
+    const released = startServerSpan({ ...base, processors: [encoding], releaseEndedSpans: true }, 'GET', { 'url.path': '/released-path' }, ROOT_CONTEXT);
+    released.addEvent('marker-event', { note: 'event-attribute-value' });
+    released.addLink({ context: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED } });
+    released.end();
+    await encoding.forceFlush();
+    const bytes = Buffer.concat(sent);
+    for (const text of ['/released-path', 'marker-event', 'event-attribute-value']) assert.ok(bytes.includes(text), `the export carries ${text}`);
+    const shell = released as unknown as ReadableSpan;
+    assert.deepEqual([Object.keys(shell.attributes).length, shell.events.length, shell.links.length], [0, 0, 0]);
+    assert.equal(released.spanContext().traceFlags, TraceFlags.SAMPLED, 'the span context stays readable for correlation');
+    released.setAttribute('late', 1);
+    released.addEvent('late');
+    assert.deepEqual([Object.keys(shell.attributes).length, shell.events.length], [0, 0], 'an ended span takes nothing more');
+
+    const kept = startServerSpan({ ...base, processors: [encoding, plain], releaseEndedSpans: processorsConsumeSpansAtEnd([encoding, plain]) }, 'GET', { 'url.path': '/kept-path' }, ROOT_CONTEXT);
+    kept.addEvent('kept-event');
+    kept.end();
+    assert.equal(holding[0]!.attributes['url.path'], '/kept-path');
+    assert.equal(holding[0]!.events[0]!.name, 'kept-event');
+    await encoding.shutdown();
   });
 });
