@@ -44,6 +44,7 @@ export interface FaultlineConfig {
   logLevel: string;
   logPretty: boolean;
   logBufferLines: number;
+  logBufferBytes: number;
   handleProcessEvents: boolean;
 }
 
@@ -274,6 +275,8 @@ export function loadConfig(env: Env = process.env, overrides: StartOptions = {})
     logPretty: bool(env, 'FAULTLINE_LOG_PRETTY', false),
     // About 8 MiB of pending lines at 1 KiB each: a burst beyond it is dropped and counted, not held.
     logBufferLines: integer(env, 'FAULTLINE_LOG_BUFFER_LINES', 8192, 100),
+    // Lines with stacks run to several KiB: bounding characters too keeps an outage's cost flat.
+    logBufferBytes: integer(env, 'FAULTLINE_LOG_BUFFER_BYTES', 4 * 1024 * 1024, 64 * 1024),
     handleProcessEvents: bool(env, 'FAULTLINE_HANDLE_PROCESS_EVENTS', true),
   };
   return { ...config, ...overrides };

@@ -13,9 +13,11 @@ export const Slot = {
   failed: 2,
   /** Sequence number of the last flush request the worker has completed. */
   flushed: 3,
+  /** Characters of the accepted lines: the main thread bounds what is pending in characters too. */
+  acceptedChars: 4,
 } as const;
 
-export const SLOT_COUNT = 4;
+export const SLOT_COUNT = 5;
 
 
 export type ResourceAttributes = Record<string, AnyValue>;

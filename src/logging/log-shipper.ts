@@ -39,13 +39,16 @@ export class LogShipper {
   readonly #worker: Worker;
   readonly #control: BigInt64Array;
   readonly #bufferLines: number;
+  readonly #bufferChars: number;
   readonly #timeoutMs: number;
   #batch: string[] = [];
   #batchMessageKey = 'msg';
   #batchChars = 0;
   #postScheduled = false;
   #posted = 0;
+  #postedChars = 0;
   #acceptedSeen = 0;
+  #acceptedCharsSeen = 0;
   #droppedHere = 0;
   #failedReported = 0;
   #flushSequence = 0;
@@ -59,6 +62,7 @@ export class LogShipper {
 
   constructor(config: FaultlineConfig) {
     this.#bufferLines = config.logBufferLines;
+    this.#bufferChars = config.logBufferBytes;
     this.#timeoutMs = config.shutdownTimeoutMs;
     const control = new SharedArrayBuffer(SLOT_COUNT * BigInt64Array.BYTES_PER_ELEMENT);
     this.#control = new BigInt64Array(control);
@@ -123,10 +127,12 @@ export class LogShipper {
       return;
     }
     if (this.#batch.length > 0 && messageKey !== this.#batchMessageKey) this.#post();
-    if (this.#outstandingUnaccepted() >= this.#bufferLines) {
+    if (this.#overBuffer(line.length)) {
+      this.#acceptedCharsSeen = Number(Atomics.load(this.#control, Slot.acceptedChars));
       this.#acceptedSeen = Number(Atomics.load(this.#control, Slot.accepted));
-      if (this.#outstandingUnaccepted() >= this.#bufferLines) {
-        this.#drop('queue_full', 1, `FAULTLINE_LOG_BUFFER_LINES=${this.#bufferLines}`);
+      if (this.#overBuffer(line.length)) {
+        const bound = this.#outstandingUnaccepted() >= this.#bufferLines ? `FAULTLINE_LOG_BUFFER_LINES=${this.#bufferLines}` : `FAULTLINE_LOG_BUFFER_BYTES=${this.#bufferChars}`;
+        this.#drop('queue_full', 1, bound);
         return;
       }
     }
@@ -222,6 +228,17 @@ export class LogShipper {
     return this.#posted + this.#batch.length - this.#acceptedSeen;
   }
 
+  /**
+   * Whether one more line would pass either bound on what the worker has not taken in yet. Long
+   * lines (stacks, big objects) are what fill memory when the collector is down, so characters are
+   * bounded as well as lines; a single line longer than the whole bound still goes when nothing waits.
+   */
+  #overBuffer(lineChars: number): boolean {
+    if (this.#outstandingUnaccepted() >= this.#bufferLines) return true;
+    const pendingChars = this.#postedChars + this.#batchChars - this.#acceptedCharsSeen;
+    return pendingChars > 0 && pendingChars + lineChars > this.#bufferChars;
+  }
+
   #exported(): number {
     return Number(Atomics.load(this.#control, Slot.exported));
   }
@@ -234,10 +251,13 @@ export class LogShipper {
   #post(): void {
     if (this.#batch.length === 0) return;
     const lines = this.#batch;
+    const chars = this.#batchChars;
     this.#batch = [];
     this.#batchChars = 0;
-    if (this.#send({ kind: 'lines', lines, messageKey: this.#batchMessageKey })) this.#posted += lines.length;
-    else this.#drop('shutdown', lines.length, 'log worker stopped');
+    if (this.#send({ kind: 'lines', lines, messageKey: this.#batchMessageKey })) {
+      this.#posted += lines.length;
+      this.#postedChars += chars;
+    } else this.#drop('shutdown', lines.length, 'log worker stopped');
   }
 
   #send(message: ToLogWorker): boolean {

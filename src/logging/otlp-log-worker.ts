@@ -28,6 +28,7 @@ interface Batch {
 }
 const inbox: Batch[] = [];
 let accepted = 0n;
+let acceptedChars = 0;
 let exported = 0n;
 let failed = 0n;
 
@@ -71,6 +72,7 @@ function drain(): void {
     const line = batch.lines[batch.next++];
     if (line !== undefined) {
       accepted++;
+      acceptedChars += line.length;
       let ok: boolean;
       try {
         ok = emit(line, batch.messageKey);
@@ -84,7 +86,10 @@ function drain(): void {
       batch = inbox[0];
     }
   }
-  if (accepted !== before) Atomics.store(control, Slot.accepted, accepted);
+  if (accepted !== before) {
+    Atomics.store(control, Slot.acceptedChars, BigInt(acceptedChars));
+    Atomics.store(control, Slot.accepted, accepted);
+  }
   if (unreadable > 0) countFailed(unreadable, 'unreadable log line');
 }
 

@@ -82,6 +82,42 @@ describe('nothing lost: lines written before the process ends reach the collecto
     }
   });
 
+  test('collector stalls with long lines: the buffer is bounded in characters too', async () => {
+    const hanging = await startReceiver({ mode: 'hang' });
+    try {
+      const lines = 2000;
+      const padChars = 2048;
+      const bufferBytes = 64 * 1024;
+      const queueSize = 100;
+      const app = runApp(BURST, {
+        env: otlpEnv(receiver.url, {
+          OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${hanging.url}/v1/logs`,
+          FAULTLINE_SHUTDOWN_TIMEOUT_MS: '1000',
+          OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
+          // The line bound alone would hold every line of the burst.
+          FAULTLINE_LOG_BUFFER_LINES: String(10 * lines),
+          FAULTLINE_LOG_BUFFER_BYTES: String(bufferBytes),
+          OTEL_BLRP_MAX_QUEUE_SIZE: String(queueSize),
+        }),
+        args: ['stall', String(lines), String(padChars)],
+      });
+      const exit = await app.exited;
+      assert.equal(exit.code, 0, exit.stderr);
+      const running = /dropped while running (\d+)/.exec(exit.stderr);
+      assert.ok(running, exit.stderr);
+      const droppedWhileRunning = Number(running[1]);
+      // Kept at most: what fits in the character bound, the worker's queue and one batch in flight.
+      const fitting = Math.ceil(bufferBytes / padChars);
+      assert.ok(droppedWhileRunning >= lines - fitting - 2 * queueSize, `dropped while running: ${droppedWhileRunning}`);
+      assert.ok(droppedWhileRunning < lines, 'lines that fit were kept');
+      assert.match(exit.stderr, /FAULTLINE_LOG_BUFFER_BYTES=65536/);
+      assert.equal(reportedLogDrops(exit.stderr), 2 * lines);
+      assert.equal(hanging.logs.length, 0);
+    } finally {
+      await hanging.close();
+    }
+  });
+
   test('collector stalls: the buffer stays bounded, lines beyond it are dropped at once and counted', async () => {
     const hanging = await startReceiver({ mode: 'hang' });
     try {
