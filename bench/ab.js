@@ -4,6 +4,7 @@
 //
 // Each argument is one configuration: a label, a mode of lib/modes.js (none, faultline, otel-auto,
 // edot, sentry) and environment overrides. NOPRELOAD=1 runs the mode's kit without its preload;
+// NODE_ARGS='--flag --other' adds node command-line flags (V8 flags included, which NODE_OPTIONS refuses);
 // BENCH_MODE=none under mode faultline runs the preload with the plain kit. With --rate the load
 // is fixed at R req/s, so CPU per request is compared at equal load instead of at saturation.
 // The first configuration is the baseline of the ratios. Examples:
@@ -36,7 +37,9 @@ try {
     for (const { label, mode, env: overrides } of configurations) {
       const launch = modeLaunch(mode, collector);
       const env = { ...launch.env, ...overrides };
-      const app = await startApp({ args: env.NOPRELOAD === '1' ? [] : launch.args, env, port: await freePort(), cpu: 0 });
+      const nodeArgs = (env.NODE_ARGS ?? '').split(' ').filter(Boolean);
+      delete env.NODE_ARGS;
+      const app = await startApp({ args: [...nodeArgs, ...(env.NOPRELOAD === '1' ? [] : launch.args)], env, port: await freePort(), cpu: 0 });
       const url = `${app.url}/orders/1`;
       const rate = values.rate === undefined ? undefined : Number(values.rate);
       await runLoad({ url, durationSec: 2, cpu: 1, rate });
