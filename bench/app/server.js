@@ -6,6 +6,7 @@
 import express from 'express';
 import { loadKit } from './kit.js';
 import process from 'node:process';
+import v8 from 'node:v8';
 
 const mode = process.env.BENCH_MODE ?? 'none';
 const port = Number(process.env.PORT ?? 3000);
@@ -21,6 +22,13 @@ app.get('/health', (_request, response) => {
 // How many order requests the app answered, for accounting spans against requests.
 app.get('/stats', (_request, response) => {
   response.json({ served });
+});
+
+// Where the main thread's memory is: RSS moves with V8's heap sizing as much as with what is kept.
+app.get('/memory', (_request, response) => {
+  const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((space) => [space.space_name, { size: space.space_size, used: space.space_used_size }]));
+  const { rss, external, arrayBuffers } = process.memoryUsage();
+  response.json({ rss, external, arrayBuffers, young: spaces.new_space?.size ?? 0, old: spaces.old_space?.size ?? 0, oldUsed: spaces.old_space?.used ?? 0 });
 });
 
 app.get('/orders/:id', (request, response) => {

@@ -155,6 +155,12 @@ export class AppProcess {
     return (await response.json()).served;
   }
 
+  /** The main thread's heap sizes and RSS, as the app sees them (bench/app/server.js `/memory`). */
+  async memory() {
+    const response = await globalThis.fetch(`${this.url}/memory`);
+    return response.json();
+  }
+
   cpuMs() {
     return cpuMillis(this.pid);
   }

@@ -32,6 +32,26 @@ async function loadChunks({ url, seconds, chunkSec, cpu, onChunk }) {
   return { chunks, total, rps: total / duration };
 }
 
+/**
+ * Where the growth is, from the app's own view of its main thread at the start and the end of the
+ * outage: V8 resizes its young generation by the bytes that survive collections over time, a step
+ * that doubles it whether or not the collector is up, and shows up in RSS as it is touched.
+ */
+function memoryRows(outage) {
+  const start = outage.memoryAtOutage;
+  const end = outage.memoryAtRecovery;
+  if (start === undefined || end === undefined) return [];
+  const change = (field) => `${mib(start[field])} → ${mib(end[field])} MiB`;
+  const heap = (memory) => memory.young + memory.old;
+  const rest = (memory) => memory.rss - heap(memory) - memory.arrayBuffers;
+  return [
+    ['… main thread, V8 young generation (reserved size)', change('young')],
+    ['… main thread, V8 old generation (size; used)', `${change('old')}; ${mib(start.oldUsed)} → ${mib(end.oldUsed)} MiB`],
+    ['… ArrayBuffers (encoded batches, sockets)', change('arrayBuffers')],
+    ['… everything else (code, worker threads, native)', `${mib(rest(start))} → ${mib(rest(end))} MiB`],
+  ];
+}
+
 /** Waits until the collector's counts stop changing (or the deadline passes); returns the counts. */
 async function settled(collector, { quietMs = 3000, timeoutMs = 30_000 } = {}) {
   const deadline = Date.now() + timeoutMs;
@@ -80,6 +100,7 @@ export async function runOutage({ outageSec, baselineSec, warmupSec, cpus, log }
     await collector.stop();
 
     const rssAtOutage = app.rss();
+    const memoryAtOutage = await app.memory();
     sampler = setInterval(() => rssSamples.push(app.rss()), 1000);
     const chunkRss = [];
     const during = await loadChunks({
@@ -93,6 +114,7 @@ export async function runOutage({ outageSec, baselineSec, warmupSec, cpus, log }
       },
     });
     const rssAtRecovery = app.rss();
+    const memoryAtRecovery = await app.memory();
     clearInterval(sampler);
     sampler = undefined;
 
@@ -128,6 +150,8 @@ export async function runOutage({ outageSec, baselineSec, warmupSec, cpus, log }
       rssBaselineGrowth: Math.max(rssAfterBaseline, ...baselineRss) - rssBeforeBaseline,
       rssAtOutage,
       rssAtRecovery,
+      memoryAtOutage,
+      memoryAtRecovery,
       rssMax: Math.max(rssAtOutage, ...rssSamples),
       rssGrowth: Math.max(rssAtOutage, ...rssSamples) - rssAtOutage,
       delivered,
@@ -223,6 +247,7 @@ export function outageMarkdown(outage, exits) {
           ['RSS at the start of the outage → at its end (max)', `${mib(outage.rssAtOutage)} → ${mib(outage.rssAtRecovery)} MiB (max ${mib(outage.rssMax)})`],
           ['RSS every 10 s of the outage', `${outage.chunkRss.map((rss) => mib(rss)).join(', ')} MiB`],
           ['RSS growth during the outage (max − start)', `${mib(outage.rssGrowth)} MiB`],
+          ...memoryRows(outage),
           [`RSS every 10 s before it (collector up)`, `${outage.baselineRss.map((rss) => mib(rss)).join(', ')} MiB`],
           controlGrowthRow(outage),
           ['delivered after recovery, before new load', `${fmt(outage.delivered.spans)} spans, ${fmt(outage.delivered.logs)} log records, ${fmt(outage.delivered.metricPoints)} metric points (within ${fmt(outage.deliveredWithinMs / 1000, 1)} s)`],
