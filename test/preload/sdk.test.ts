@@ -235,6 +235,25 @@ describe('switches', () => {
     assert.equal(receiver.requests.length, 0);
   });
 
+  test('a disabled SDK is not loaded at all; an enabled one is', async () => {
+    const run = (extra: Record<string, string>) =>
+      runApp('test/fixtures/preload/short-lived.mjs', {
+        preload: false,
+        nodeArgs: ['--import', './test/fixtures/preload/report-sdk-imports.mjs', '--import', 'faultline/register'],
+        env: otlpEnv(receiver.url, extra),
+      }).exited;
+    const switches: Record<string, string>[] = [{ OTEL_SDK_DISABLED: 'true' }, { FAULTLINE_DISABLED: '1' }];
+    for (const disabled of switches) {
+      const exit = await run(disabled);
+      assert.equal(exit.code, 0, exit.stderr);
+      assert.match(exit.stdout, /done/);
+      assert.doesNotMatch(exit.stderr, /resolved @opentelemetry\/sdk-/, `${JSON.stringify(disabled)}: ${exit.stderr}`);
+    }
+    const enabled = await run({});
+    assert.equal(enabled.code, 0, enabled.stderr);
+    assert.match(enabled.stderr, /resolved @opentelemetry\/sdk-trace/, 'the hook sees the SDK when it is loaded');
+  });
+
   test('FAULTLINE_HANDLE_PROCESS_EVENTS=false: SIGTERM ends the process as plain Node does', async () => {
     const app = runApp('test/fixtures/preload/server.mjs', { env: otlpEnv(receiver.url, { FAULTLINE_HANDLE_PROCESS_EVENTS: 'false' }) });
     await app.waitForLine(/listening (\d+)/);
