@@ -111,7 +111,8 @@ function startServerSpan(settings: ServerSpanSettings, contextManager: Enterable
  */
 function rearmIdleTimerOutsideRequest(contextManager: EnterableContextManager, socket: Socket): void {
   const timeout = socket.timeout;
-  if (timeout === undefined || timeout <= 0 || socket.destroyed) return;
+  // A connection the app handed to the server itself may be any Duplex, without timers.
+  if (typeof timeout !== 'number' || timeout <= 0 || socket.destroyed || typeof socket.setTimeout !== 'function') return;
   contextManager.with(ROOT_CONTEXT, () => socket.setTimeout(timeout));
 }
 
