@@ -1,4 +1,4 @@
-import { context } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import { Batches, type BatchBuilder } from './batches.ts';
 import { recordDrop, type DroppedSignal } from './drops.ts';
@@ -108,8 +108,10 @@ export class BatchQueue<T, Payload = T[]> {
         resolve();
       };
       try {
-        // Exporting must not produce spans of its own (the HTTP client hooks would trace the export).
-        context.with(suppressTracing(context.active()), () => {
+        // Exporting must not produce spans of its own (the HTTP client hooks would trace the export),
+        // nor carry the context of the request whose span filled the batch: the exporter's
+        // keep-alive socket would hold that request's context for as long as it lives.
+        context.with(suppressTracing(ROOT_CONTEXT), () => {
           this.exportBatch(batch.payload, done);
         });
       } catch (error) {

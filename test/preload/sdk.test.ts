@@ -64,6 +64,17 @@ describe('HTTP spans for ESM and CommonJS apps', () => {
         assert.equal(outer.resource['service.name'], 'faultline-test-app');
         assert.equal(typeof outer.resource['host.name'], 'string', 'host detector');
         assert.equal(typeof outer.resource['process.pid'], 'number', 'process detector');
+
+        // The export of the first batch went out over HTTP: a later batch must not carry a span of it.
+        assert.equal(await get(port, '/ok'), 200);
+        await receiver.waitFor(() => receiver.spans.some((span) => span.kind === SERVER_KIND && span.attributes['url.path'] === '/ok' && span.traceId !== incomingTraceId), {
+          description: 'a later request, exported after the first batch',
+        });
+        assert.deepEqual(
+          receiver.spans.filter((span) => span.attributes['http.request.method'] === 'POST').map((span) => span.name),
+          [],
+          'the exporter does not trace its own requests',
+        );
       } finally {
         app.child.kill('SIGTERM');
         await app.exited;
