@@ -1,0 +1,73 @@
+// What survives V8's young-generation collections in the http app, per mode: the number behind RSS.
+//
+//   node gc.js [--duration 8] mode[:ENV=value,...] ...
+//
+// V8 grows the young generation by the bytes that survive scavenges over time, so a telemetry
+// library that keeps request objects alive a little longer grows every app's heap. Each mode runs
+// under load with `--trace-gc-nvp`; the report averages the main thread's scavenges after warm-up
+// (worker threads have their own heaps and lines in the trace, told apart by isolate address).
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BENCH_DIR, cleanEnv, freePort, pinned, runLoad, startCollector } from './lib/processes.js';
+import { modeLaunch } from './lib/modes.js';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string', default: '8' } } });
+if (positionals.length === 0) {
+  console.error('usage: node gc.js [--duration S] mode[:ENV=value,...] ...');
+  process.exit(2);
+}
+
+/** Scavenge records of `--trace-gc-nvp`, by isolate: time, survived, promoted, young capacity. */
+function scavenges(trace) {
+  const byIsolate = new Map();
+  for (const line of trace.split('\n')) {
+    if (!line.includes(' gc=s ')) continue;
+    const isolate = /^\[\d+:(0x[0-9a-f]+)/.exec(line)?.[1];
+    const field = (name) => Number(new RegExp(`\\b${name}=([0-9.]+)`).exec(line)?.[1] ?? NaN);
+    const at = Number(/\s(\d+) ms:/.exec(line)?.[1] ?? NaN);
+    if (isolate === undefined) continue;
+    if (!byIsolate.has(isolate)) byIsolate.set(isolate, []);
+    byIsolate.get(isolate).push({ at, survived: field('new_space_survived'), promoted: field('promoted'), capacity: field('new_space_capacity') });
+  }
+  // The main thread's isolate allocates the most: it has the most scavenges.
+  return [...byIsolate.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+}
+
+const average = (records, key) => records.reduce((sum, record) => sum + record[key], 0) / Math.max(1, records.length);
+
+const collector = await startCollector({ cpu: 1 });
+try {
+  console.log('mode                       scavenges   survived KB/scavenge   promoted KB/scavenge   young capacity MiB (start → end)');
+  for (const spec of positionals) {
+    const [mode, overrides = ''] = spec.split(':');
+    const env = Object.fromEntries(overrides.split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+    const launch = modeLaunch(mode, collector);
+    const port = await freePort();
+    const [command, argv] = pinned(0, process.execPath, ['--trace-gc-nvp', ...launch.args, 'app/server.js']);
+    const child = spawn(command, argv, { cwd: BENCH_DIR, env: cleanEnv({ ...launch.env, ...env, PORT: String(port) }), stdio: ['ignore', 'pipe', 'ignore'] });
+    let trace = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (trace += chunk));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const url = `http://127.0.0.1:${port}/orders/1`;
+    for (let tries = 0; tries < 200; tries += 1) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) break;
+      } catch {
+        await sleep(50);
+      }
+    }
+    await runLoad({ url, durationSec: 2, cpu: 1 });
+    const warmedUp = trace.length;
+    await runLoad({ url, durationSec: Number(values.duration), cpu: 1 });
+    child.kill('SIGTERM');
+    await exited;
+    const measured = scavenges(trace.slice(warmedUp));
+    const mib = (bytes) => (bytes / 2 ** 20).toFixed(0);
+    console.log(
+      `${spec.padEnd(26)} ${String(measured.length).padStart(9)}   ${(average(measured, 'survived') / 1024).toFixed(1).padStart(20)}   ${(average(measured, 'promoted') / 1024).toFixed(1).padStart(20)}   ${mib(measured[0]?.capacity ?? 0)} → ${mib(measured.at(-1)?.capacity ?? 0)}`,
+    );
+  }
+} finally {
+  await collector.stop();
+}
