@@ -40,7 +40,7 @@ export interface LogWorkerSettings {
 }
 
 export type ToLogWorker =
-  | { kind: 'lines'; lines: string[]; messageKey: string }
+  | { kind: 'lines'; bytes: Uint8Array; count: number; messageKey: string }
   | { kind: 'flush'; sequence: number }
   | { kind: 'levels'; labels: Record<number, string> }
   | { kind: 'resource'; attributes: ResourceAttributes };

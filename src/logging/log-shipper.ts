@@ -7,6 +7,7 @@ import { getRuntime } from '../runtime.ts';
 import { recordDrop, type DropReason } from '../sdk/drops.ts';
 import { buildResource } from '../sdk/resource.ts';
 import { warn } from '../warn.ts';
+import { LineBytes } from './line-bytes.ts';
 import { Slot, SLOT_COUNT, type FromLogWorker, type LogWorkerSettings, type ResourceAttributes, type ToLogWorker } from './log-shipper-protocol.ts';
 
 const BATCH_LINES = 512;
@@ -45,9 +46,8 @@ export class LogShipper {
   readonly #bufferLines: number;
   readonly #bufferChars: number;
   readonly #timeoutMs: number;
-  #batch: string[] = [];
+  #batch = new LineBytes();
   #batchMessageKey = 'msg';
-  #batchChars = 0;
   #postScheduled = false;
   #posted = 0;
   #postedChars = 0;
@@ -138,7 +138,7 @@ export class LogShipper {
       this.#drop('shutdown', 1, this.#stopped ? 'log worker stopped' : 'written after exit');
       return;
     }
-    if (this.#batch.length > 0 && messageKey !== this.#batchMessageKey) this.#post();
+    if (this.#batch.count > 0 && messageKey !== this.#batchMessageKey) this.#post();
     if (this.#overBuffer(line.length)) {
       this.#acceptedCharsSeen = Number(Atomics.load(this.#control, Slot.acceptedChars));
       this.#acceptedSeen = Number(Atomics.load(this.#control, Slot.accepted));
@@ -148,10 +148,9 @@ export class LogShipper {
         return;
       }
     }
-    this.#batch.push(line);
+    this.#batch.add(line);
     this.#batchMessageKey = messageKey;
-    this.#batchChars += line.length;
-    if (this.#batch.length >= BATCH_LINES || this.#batchChars >= BATCH_CHARS) this.#post();
+    if (this.#batch.count >= BATCH_LINES || this.#batch.chars >= BATCH_CHARS) this.#post();
     else if (!this.#postScheduled) {
       // A hand-off per event-loop turn cost ~100 µs per line at one or two lines a turn; waiting a
       // few milliseconds batches them. Flushes (crash, signal, exit) post at once.
@@ -237,7 +236,7 @@ export class LogShipper {
   }
 
   #outstandingUnaccepted(): number {
-    return this.#posted + this.#batch.length - this.#acceptedSeen;
+    return this.#posted + this.#batch.count - this.#acceptedSeen;
   }
 
   /**
@@ -247,7 +246,7 @@ export class LogShipper {
    */
   #overBuffer(lineChars: number): boolean {
     if (this.#outstandingUnaccepted() >= this.#bufferLines) return true;
-    const pendingChars = this.#postedChars + this.#batchChars - this.#acceptedCharsSeen;
+    const pendingChars = this.#postedChars + this.#batch.chars - this.#acceptedCharsSeen;
     return pendingChars > 0 && pendingChars + lineChars > this.#bufferChars;
   }
 
@@ -257,25 +256,24 @@ export class LogShipper {
 
   #settled(): boolean {
     this.#syncFailures();
-    return this.#batch.length === 0 && this.#posted === this.#exported() + this.#failedReported;
+    return this.#batch.count === 0 && this.#posted === this.#exported() + this.#failedReported;
   }
 
   #post(): void {
-    if (this.#batch.length === 0) return;
-    const lines = this.#batch;
-    const chars = this.#batchChars;
-    this.#batch = [];
-    this.#batchChars = 0;
-    if (this.#send({ kind: 'lines', lines, messageKey: this.#batchMessageKey })) {
-      this.#posted += lines.length;
+    const count = this.#batch.count;
+    if (count === 0) return;
+    const chars = this.#batch.chars;
+    const bytes = this.#batch.take();
+    if (this.#send({ kind: 'lines', bytes, count, messageKey: this.#batchMessageKey }, [bytes.buffer as ArrayBuffer])) {
+      this.#posted += count;
       this.#postedChars += chars;
-    } else this.#drop('shutdown', lines.length, 'log worker stopped');
+    } else this.#drop('shutdown', count, 'log worker stopped');
   }
 
-  #send(message: ToLogWorker): boolean {
+  #send(message: ToLogWorker, transfer?: ArrayBuffer[]): boolean {
     if (this.#stopped) return false;
     try {
-      this.#worker.postMessage(message);
+      this.#worker.postMessage(message, transfer);
       return true;
     } catch (error) {
       warn(`log export stopped: ${error instanceof Error ? error.message : String(error)}`);
@@ -311,8 +309,8 @@ export class LogShipper {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#syncFailures();
-    const outstanding = this.#posted - this.#exported() - this.#failedReported + this.#batch.length;
-    this.#batch = [];
+    const outstanding = this.#posted - this.#exported() - this.#failedReported + this.#batch.count;
+    this.#batch.take();
     if (outstanding > 0) this.#drop('shutdown', outstanding, detail);
     this.#posted = this.#exported() + this.#failedReported;
     for (const resolve of this.#flushWaiters.values()) resolve();

@@ -9,6 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { Slot, type FromLogWorker, type LogWorkerSettings, type ToLogWorker } from './log-shipper-protocol.ts';
+import { decodeLines } from './line-bytes.ts';
 import { createRecordQueue, type RecordQueue } from './log-record-queue.ts';
 import { pinoRecord } from './pino-record.ts';
 import { STANDARD_LEVEL_LABELS } from './severity.ts';
@@ -72,7 +73,8 @@ function drain(): void {
     const line = batch.lines[batch.next++];
     if (line !== undefined) {
       accepted++;
-      acceptedChars += line.length;
+      // The newline that ended it on the main thread counts too (line-bytes.ts).
+      acceptedChars += line.length + 1;
       let ok: boolean;
       try {
         ok = emit(line, batch.messageKey);
@@ -146,7 +148,7 @@ function pump(): void {
 port?.on('message', (message: ToLogWorker) => {
   switch (message.kind) {
     case 'lines':
-      if (message.lines.length > 0) inbox.push({ lines: message.lines, messageKey: message.messageKey, next: 0 });
+      if (message.count > 0) inbox.push({ lines: decodeLines(message.bytes), messageKey: message.messageKey, next: 0 });
       break;
     case 'flush':
       flushRequested = Math.max(flushRequested, message.sequence);
