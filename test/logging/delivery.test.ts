@@ -82,6 +82,27 @@ describe('nothing lost: lines written before the process ends reach the collecto
     }
   });
 
+  /**
+   * The burst app in `stall` mode with only the logs endpoint hanging (metrics still reach the
+   * working receiver, drop counter included): its exit, and the lines it had dropped while running.
+   */
+  async function stalledBurst(hanging: OtlpReceiver, env: Record<string, string>, args: string[]) {
+    const app = runApp(BURST, {
+      env: otlpEnv(receiver.url, {
+        OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${hanging.url}/v1/logs`,
+        FAULTLINE_SHUTDOWN_TIMEOUT_MS: '1000',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
+        ...env,
+      }),
+      args: ['stall', ...args],
+    });
+    const exit = await app.exited;
+    assert.equal(exit.code, 0, exit.stderr);
+    const running = /dropped while running (\d+)/.exec(exit.stderr);
+    assert.ok(running, exit.stderr);
+    return { exit, droppedWhileRunning: Number(running[1]) };
+  }
+
   test('collector stalls with long lines: the buffer is bounded in characters too', async () => {
     const hanging = await startReceiver({ mode: 'hang' });
     try {
@@ -89,23 +110,16 @@ describe('nothing lost: lines written before the process ends reach the collecto
       const padChars = 2048;
       const bufferBytes = 64 * 1024;
       const queueSize = 100;
-      const app = runApp(BURST, {
-        env: otlpEnv(receiver.url, {
-          OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${hanging.url}/v1/logs`,
-          FAULTLINE_SHUTDOWN_TIMEOUT_MS: '1000',
-          OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
+      const { exit, droppedWhileRunning } = await stalledBurst(
+        hanging,
+        {
           // The line bound alone would hold every line of the burst.
           FAULTLINE_LOG_BUFFER_LINES: String(10 * lines),
           FAULTLINE_LOG_BUFFER_BYTES: String(bufferBytes),
           OTEL_BLRP_MAX_QUEUE_SIZE: String(queueSize),
-        }),
-        args: ['stall', String(lines), String(padChars)],
-      });
-      const exit = await app.exited;
-      assert.equal(exit.code, 0, exit.stderr);
-      const running = /dropped while running (\d+)/.exec(exit.stderr);
-      assert.ok(running, exit.stderr);
-      const droppedWhileRunning = Number(running[1]);
+        },
+        [String(lines), String(padChars)],
+      );
       // Kept at most: what fits in the character bound, the worker's queue and one batch in flight.
       const fitting = Math.ceil(bufferBytes / padChars);
       assert.ok(droppedWhileRunning >= lines - fitting - 2 * queueSize, `dropped while running: ${droppedWhileRunning}`);
@@ -124,22 +138,7 @@ describe('nothing lost: lines written before the process ends reach the collecto
       receiver.clear();
       const bufferLines = 100;
       const queueSize = 100;
-      // Only the logs endpoint hangs; metrics go to the working receiver, drop counter included.
-      const app = runApp(BURST, {
-        env: otlpEnv(receiver.url, {
-          OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${hanging.url}/v1/logs`,
-          FAULTLINE_SHUTDOWN_TIMEOUT_MS: '1000',
-          OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
-          FAULTLINE_LOG_BUFFER_LINES: String(bufferLines),
-          OTEL_BLRP_MAX_QUEUE_SIZE: String(queueSize),
-        }),
-        args: ['stall', '5000'],
-      });
-      const exit = await app.exited;
-      assert.equal(exit.code, 0, exit.stderr);
-      const running = /dropped while running (\d+)/.exec(exit.stderr);
-      assert.ok(running, exit.stderr);
-      const droppedWhileRunning = Number(running[1]);
+      const { exit, droppedWhileRunning } = await stalledBurst(hanging, { FAULTLINE_LOG_BUFFER_LINES: String(bufferLines), OTEL_BLRP_MAX_QUEUE_SIZE: String(queueSize) }, ['5000']);
       // Kept at most: the main thread's bound, the worker's queue and one batch in flight.
       assert.ok(droppedWhileRunning >= 5000 - bufferLines - 2 * queueSize, `dropped while running: ${droppedWhileRunning}`);
       assert.equal(reportedLogDrops(exit.stderr), 10_000);
