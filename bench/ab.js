@@ -13,7 +13,7 @@
 //   node ab.js --rate 8000 none:none 'preload-only:faultline:BENCH_MODE=none'
 import { parseArgs } from 'node:util';
 import { startApp, startCollector, runLoad, freePort } from './lib/processes.js';
-import { modeLaunch } from './lib/modes.js';
+import { modeLaunch, parseEnvOverrides } from './lib/modes.js';
 import { median } from './lib/stats.js';
 
 const { values, positionals } = parseArgs({
@@ -26,8 +26,7 @@ if (positionals.length === 0) {
 }
 const configurations = positionals.map((spec) => {
   const [label, mode, overrides = ''] = spec.split(':');
-  const env = Object.fromEntries(overrides.split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
-  return { label, mode, env };
+  return { label, mode, env: parseEnvOverrides(overrides) };
 });
 
 const collector = await startCollector({ cpu: 1 });

@@ -6,11 +6,9 @@
 // library that keeps request objects alive a little longer grows every app's heap. Each mode runs
 // under load with `--trace-gc-nvp`; the report averages the main thread's scavenges after warm-up
 // (worker threads have their own heaps and lines in the trace, told apart by isolate address).
-import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { BENCH_DIR, cleanEnv, freePort, pinned, runLoad, startCollector } from './lib/processes.js';
-import { modeLaunch } from './lib/modes.js';
+import { freePort, runLoad, startApp, startCollector } from './lib/processes.js';
+import { modeLaunch, parseEnvOverrides } from './lib/modes.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string', default: '8' } } });
 if (positionals.length === 0) {
@@ -41,28 +39,15 @@ try {
   console.log('mode                       scavenges   survived KB/scavenge   promoted KB/scavenge   young capacity MiB (start → end)');
   for (const spec of positionals) {
     const [mode, overrides = ''] = spec.split(':');
-    const env = Object.fromEntries(overrides.split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+    const env = parseEnvOverrides(overrides);
     const launch = modeLaunch(mode, collector);
-    const port = await freePort();
-    const [command, argv] = pinned(0, process.execPath, ['--trace-gc-nvp', ...launch.args, 'app/server.js']);
-    const child = spawn(command, argv, { cwd: BENCH_DIR, env: cleanEnv({ ...launch.env, ...env, PORT: String(port) }), stdio: ['ignore', 'pipe', 'ignore'] });
-    let trace = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (trace += chunk));
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    const url = `http://127.0.0.1:${port}/orders/1`;
-    for (let tries = 0; tries < 200; tries += 1) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) break;
-      } catch {
-        await sleep(50);
-      }
-    }
+    const app = await startApp({ args: ['--trace-gc-nvp', ...launch.args], env: { ...launch.env, ...env }, port: await freePort(), cpu: 0, captureStdout: true });
+    const url = `${app.url}/orders/1`;
     await runLoad({ url, durationSec: 2, cpu: 1 });
-    const warmedUp = trace.length;
+    const warmedUp = app.stdout.length;
     await runLoad({ url, durationSec: Number(values.duration), cpu: 1 });
-    child.kill('SIGTERM');
-    await exited;
-    const measured = scavenges(trace.slice(warmedUp));
+    await app.stop();
+    const measured = scavenges(app.stdout.slice(warmedUp));
     const mib = (bytes) => (bytes / 2 ** 20).toFixed(0);
     console.log(
       `${spec.padEnd(26)} ${String(measured.length).padStart(9)}   ${(average(measured, 'survived') / 1024).toFixed(1).padStart(20)}   ${(average(measured, 'promoted') / 1024).toFixed(1).padStart(20)}   ${mib(measured[0]?.capacity ?? 0)} → ${mib(measured.at(-1)?.capacity ?? 0)}`,

@@ -55,3 +55,13 @@ export function modeLaunch(mode, collector) {
   if (mode === 'sentry') env.SENTRY_DSN = `http://public@127.0.0.1:${collector.sentryPort}/1`;
   return { args: preload, env };
 }
+
+/** `ENV=value,ENV=value` (the overrides part of an ab.js / gc.js argument) as an object. */
+export function parseEnvOverrides(text) {
+  return Object.fromEntries(
+    text
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+}

@@ -101,13 +101,14 @@ function get(url, timeoutMs) {
  * Starts the app and measures start-up: from spawn to the first successful response.
  * @returns {Promise<AppProcess>}
  */
-export async function startApp({ args, env, port, cpu, cwd = BENCH_DIR, startTimeoutMs = 60_000 }) {
+/** `captureStdout`: keep everything the app prints on stdout in `app.stdout` (V8 traces go there). */
+export async function startApp({ args, env, port, cpu, cwd = BENCH_DIR, startTimeoutMs = 60_000, captureStdout = false }) {
   const [command, argv] = pinned(cpu, process.execPath, [...args, 'app/server.js']);
   const started = performance.now();
   const child = spawn(command, argv, {
     cwd,
     env: cleanEnv({ ...env, PORT: String(port) }),
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', captureStdout ? 'pipe' : 'ignore', 'pipe'],
   });
   const app = new AppProcess(child, port);
   const deadline = started + startTimeoutMs;
@@ -129,6 +130,8 @@ export class AppProcess {
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
     this.stderr = '';
+    this.stdout = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk) => (this.stdout += chunk));
     this.exitCode = undefined;
     this.startupMs = undefined;
     this.exited = new Promise((resolve) => {
