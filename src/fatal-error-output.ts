@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
+
+// The CommonJS module, not an ESM facade: the facade reads fs's lazy stream getters at import.
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 const TOP_FRAME = /^\s+at (?:.*? \()?((?:file:\/\/|\/).+?):(\d+):(\d+)\)?$/m;
 

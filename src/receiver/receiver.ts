@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import type { Signal } from '../config.ts';
@@ -81,7 +81,7 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
     this.#mode = checkedMode(options.mode ?? 'ok');
     this.#maxBodyBytes = positiveInteger(options.maxBodyBytes ?? 32 * 1024 * 1024, 'maxBodyBytes');
     this.#maxItems = positiveInteger(options.maxItemsPerSignal ?? 100_000, 'maxItemsPerSignal', true);
-    this.#server = http.createServer((request, response) => {
+    this.#server = process.getBuiltinModule('node:http').createServer((request, response) => {
       this.#handle(request, response);
     });
   }

@@ -265,6 +265,18 @@ describe('switches', () => {
     assert.match(enabled.stderr, /resolved @opentelemetry\/sdk-trace/, 'the hook sees the SDK when it is loaded');
   });
 
+  test('the preload and the public entry do not load Node\'s undici at start-up', async () => {
+    // An ESM import of node:http builds a facade that reads http's lazy WebSocket getters, which
+    // load undici: about 25 ms of start-up. The control run shows the check sees that load.
+    const run = async (args: string[]) => {
+      const exit = await runApp('test/fixtures/preload/report-undici.mjs', { args, env: otlpEnv(receiver.url) }).exited;
+      assert.equal(exit.code, 0, exit.stderr);
+      return JSON.parse(exit.stdout.trim().split('\n').at(-1) ?? '') as { undici: boolean };
+    };
+    assert.deepEqual(await run([]), { undici: false });
+    assert.deepEqual(await run(['--import-http']), { undici: true }, 'an ESM import of node:http loads undici');
+  });
+
   test('FAULTLINE_HANDLE_PROCESS_EVENTS=false: SIGTERM ends the process as plain Node does', async () => {
     const app = runApp('test/fixtures/preload/server.mjs', { env: otlpEnv(receiver.url, { FAULTLINE_HANDLE_PROCESS_EVENTS: 'false' }) });
     await app.waitForLine(/listening (\d+)/);
