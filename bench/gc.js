@@ -2,6 +2,8 @@
 //
 //   node gc.js [--duration 8] mode[:ENV=value,...] ...
 //
+// NODE_ARGS='--flag --other' among the overrides adds node command-line flags, as in ab.js.
+//
 // V8 grows the young generation by the bytes that survive scavenges over time, so a telemetry
 // library that keeps request objects alive a little longer grows every app's heap. Each mode runs
 // under load with `--trace-gc-nvp`; the report averages the main thread's scavenges after warm-up
@@ -41,7 +43,9 @@ try {
     const [mode, overrides = ''] = spec.split(':');
     const env = parseEnvOverrides(overrides);
     const launch = modeLaunch(mode, collector);
-    const app = await startApp({ args: ['--trace-gc-nvp', ...launch.args], env: { ...launch.env, ...env }, port: await freePort(), cpu: 0, captureStdout: true });
+    const nodeArgs = (env.NODE_ARGS ?? '').split(' ').filter(Boolean);
+    delete env.NODE_ARGS;
+    const app = await startApp({ args: ['--trace-gc-nvp', ...nodeArgs, ...launch.args], env: { ...launch.env, ...env }, port: await freePort(), cpu: 0, captureStdout: true });
     const url = `${app.url}/orders/1`;
     await runLoad({ url, durationSec: 2, cpu: 1 });
     const warmedUp = app.stdout.length;
