@@ -158,12 +158,14 @@ describe('HTTP server spans', () => {
     const released = startServerSpan({ ...base, processors: [encoding], releaseEndedSpans: true }, 'GET', { 'url.path': '/released-path' }, ROOT_CONTEXT);
     released.addEvent('marker-event', { note: 'event-attribute-value' });
     released.addLink({ context: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED } });
+    released.setStatus({ code: SpanStatusCode.ERROR, message: 'ORDER_REJECTED: status-description' });
     released.end();
     await encoding.forceFlush();
     const bytes = Buffer.concat(sent);
-    for (const text of ['/released-path', 'marker-event', 'event-attribute-value']) assert.ok(bytes.includes(text), `the export carries ${text}`);
+    for (const text of ['/released-path', 'marker-event', 'event-attribute-value', 'status-description']) assert.ok(bytes.includes(text), `the export carries ${text}`);
     const shell = released as unknown as ReadableSpan;
     assert.deepEqual([Object.keys(shell.attributes).length, shell.events.length, shell.links.length], [0, 0, 0]);
+    assert.deepEqual(shell.status, { code: SpanStatusCode.ERROR }, 'the status keeps its code, not its description');
     assert.equal(released.spanContext().traceFlags, TraceFlags.SAMPLED, 'the span context stays readable for correlation');
     released.setAttribute('late', 1);
     released.addEvent('late');
@@ -171,8 +173,10 @@ describe('HTTP server spans', () => {
 
     const kept = startServerSpan({ ...base, processors: [encoding, plain], releaseEndedSpans: processorsConsumeSpansAtEnd([encoding, plain]) }, 'GET', { 'url.path': '/kept-path' }, ROOT_CONTEXT);
     kept.addEvent('kept-event');
+    kept.setStatus({ code: SpanStatusCode.ERROR, message: 'kept-description' });
     kept.end();
     assert.equal(holding[0]!.attributes['url.path'], '/kept-path');
+    assert.equal(holding[0]!.status.message, 'kept-description');
     assert.equal(holding[0]!.events[0]!.name, 'kept-event');
     await encoding.shutdown();
   });
