@@ -18,20 +18,25 @@ if (positionals.length === 0) {
   process.exit(2);
 }
 
-/** Scavenge records of `--trace-gc-nvp`, by isolate: time, survived, promoted, young capacity. */
-function scavenges(trace) {
-  const byIsolate = new Map();
+/** The isolate of the first GC line: the main thread's, which collects during start-up, before any worker exists. */
+function mainIsolate(trace) {
+  return /^\[\d+:(0x[0-9a-f]+)/m.exec(trace)?.[1];
+}
+
+/**
+ * The main thread's scavenge records in `--trace-gc-nvp` output: time, survived, promoted, young
+ * capacity. Worker isolates (the log worker, with its small young generation) scavenge more often
+ * than the main thread, so the isolate is picked by address, not by how many lines it has.
+ */
+function scavenges(trace, isolate) {
+  const records = [];
   for (const line of trace.split('\n')) {
-    if (!line.includes(' gc=s ')) continue;
-    const isolate = /^\[\d+:(0x[0-9a-f]+)/.exec(line)?.[1];
+    if (!line.includes(' gc=s ') || /^\[\d+:(0x[0-9a-f]+)/.exec(line)?.[1] !== isolate) continue;
     const field = (name) => Number(new RegExp(`\\b${name}=([0-9.]+)`).exec(line)?.[1] ?? NaN);
     const at = Number(/\s(\d+) ms:/.exec(line)?.[1] ?? NaN);
-    if (isolate === undefined) continue;
-    if (!byIsolate.has(isolate)) byIsolate.set(isolate, []);
-    byIsolate.get(isolate).push({ at, survived: field('new_space_survived'), promoted: field('promoted'), capacity: field('new_space_capacity') });
+    records.push({ at, survived: field('new_space_survived'), promoted: field('promoted'), capacity: field('new_space_capacity') });
   }
-  // The main thread's isolate allocates the most: it has the most scavenges.
-  return [...byIsolate.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+  return records;
 }
 
 const average = (records, key) => records.reduce((sum, record) => sum + record[key], 0) / Math.max(1, records.length);
@@ -51,7 +56,7 @@ try {
     const warmedUp = app.stdout.length;
     await runLoad({ url, durationSec: Number(values.duration), cpu: 1 });
     await app.stop();
-    const measured = scavenges(app.stdout.slice(warmedUp));
+    const measured = scavenges(app.stdout.slice(warmedUp), mainIsolate(app.stdout));
     const mib = (bytes) => (bytes / 2 ** 20).toFixed(0);
     console.log(
       `${spec.padEnd(26)} ${String(measured.length).padStart(9)}   ${(average(measured, 'survived') / 1024).toFixed(1).padStart(20)}   ${(average(measured, 'promoted') / 1024).toFixed(1).padStart(20)}   ${mib(measured[0]?.capacity ?? 0)} → ${mib(measured.at(-1)?.capacity ?? 0)}`,
