@@ -19,9 +19,11 @@ app.get('/health', (_request, response) => {
   response.json({ ok: true, mode });
 });
 
-// How many order requests the app answered, for accounting spans against requests.
+// How many order requests the app answered, and how many requests of any kind it was sent (the
+// harness's own /health, /memory and /stats too), for accounting spans against requests.
+let handled = 0;
 app.get('/stats', (_request, response) => {
-  response.json({ served });
+  response.json({ served, handled });
 });
 
 // Where the main thread's memory is: RSS moves with V8's heap sizing as much as with what is kept.
@@ -47,8 +49,12 @@ app.use((error, request, response, _next) => {
 });
 
 
-app.listen(port, '127.0.0.1', () => {
+const server = app.listen(port, '127.0.0.1', () => {
   process.send?.({ type: 'listening', port });
+});
+// Before Express's own listener, so that a /stats request counts itself in its answer.
+server.prependListener('request', () => {
+  handled += 1;
 });
 
 // Drops are printed where the harness can read them; `exit` still fires after faultline's SIGTERM flush.

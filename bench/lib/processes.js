@@ -153,9 +153,14 @@ export class AppProcess {
   }
 
   /** The number of `/orders/:id` requests the app has answered. */
-  async served() {
+  /** `{ served, handled }`: order requests answered, and requests of any kind (this one included). */
+  async requestCounts() {
     const response = await globalThis.fetch(`${this.url}/stats`);
-    return (await response.json()).served;
+    return response.json();
+  }
+
+  async served() {
+    return (await this.requestCounts()).served;
   }
 
   /** The main thread's heap sizes and RSS, as the app sees them (bench/app/server.js `/memory`). */
