@@ -13,7 +13,7 @@
 //   node ab.js --rate 8000 none:none 'preload-only:faultline:BENCH_MODE=none'
 import { parseArgs } from 'node:util';
 import { startApp, startCollector, runLoad, freePort } from './lib/processes.js';
-import { modeLaunch, parseEnvOverrides } from './lib/modes.js';
+import { modeLaunch, parseEnvOverrides, withoutNodeArgs } from './lib/modes.js';
 import { median } from './lib/stats.js';
 
 const { values, positionals } = parseArgs({
@@ -35,9 +35,7 @@ try {
   for (let round = 0; round < Number(values.rounds); round += 1) {
     for (const { label, mode, env: overrides } of configurations) {
       const launch = modeLaunch(mode, collector);
-      const env = { ...launch.env, ...overrides };
-      const nodeArgs = (env.NODE_ARGS ?? '').split(' ').filter(Boolean);
-      delete env.NODE_ARGS;
+      const { nodeArgs, env } = withoutNodeArgs({ ...launch.env, ...overrides });
       const app = await startApp({ args: [...nodeArgs, ...(env.NOPRELOAD === '1' ? [] : launch.args)], env, port: await freePort(), cpu: 0 });
       const url = `${app.url}/orders/1`;
       const rate = values.rate === undefined ? undefined : Number(values.rate);

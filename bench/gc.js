@@ -10,7 +10,7 @@
 // (worker threads have their own heaps and lines in the trace, told apart by isolate address).
 import { parseArgs } from 'node:util';
 import { freePort, runLoad, startApp, startCollector } from './lib/processes.js';
-import { modeLaunch, parseEnvOverrides } from './lib/modes.js';
+import { modeLaunch, parseEnvOverrides, withoutNodeArgs } from './lib/modes.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string', default: '8' } } });
 if (positionals.length === 0) {
@@ -18,9 +18,12 @@ if (positionals.length === 0) {
   process.exit(2);
 }
 
+// `[pid:0xisolate…` at the start of every trace line.
+const ISOLATE = /^\[\d+:(0x[0-9a-f]+)/m;
+
 /** The isolate of the first GC line: the main thread's, which collects during start-up, before any worker exists. */
 function mainIsolate(trace) {
-  return /^\[\d+:(0x[0-9a-f]+)/m.exec(trace)?.[1];
+  return ISOLATE.exec(trace)?.[1];
 }
 
 /**
@@ -31,7 +34,7 @@ function mainIsolate(trace) {
 function scavenges(trace, isolate) {
   const records = [];
   for (const line of trace.split('\n')) {
-    if (!line.includes(' gc=s ') || /^\[\d+:(0x[0-9a-f]+)/.exec(line)?.[1] !== isolate) continue;
+    if (!line.includes(' gc=s ') || ISOLATE.exec(line)?.[1] !== isolate) continue;
     const field = (name) => Number(new RegExp(`\\b${name}=([0-9.]+)`).exec(line)?.[1] ?? NaN);
     const at = Number(/\s(\d+) ms:/.exec(line)?.[1] ?? NaN);
     records.push({ at, survived: field('new_space_survived'), promoted: field('promoted'), capacity: field('new_space_capacity') });
@@ -46,11 +49,9 @@ try {
   console.log('mode                       scavenges   survived KB/scavenge   promoted KB/scavenge   young capacity MiB (start → end)');
   for (const spec of positionals) {
     const [mode, overrides = ''] = spec.split(':');
-    const env = parseEnvOverrides(overrides);
     const launch = modeLaunch(mode, collector);
-    const nodeArgs = (env.NODE_ARGS ?? '').split(' ').filter(Boolean);
-    delete env.NODE_ARGS;
-    const app = await startApp({ args: ['--trace-gc-nvp', ...nodeArgs, ...launch.args], env: { ...launch.env, ...env }, port: await freePort(), cpu: 0, captureStdout: true });
+    const { nodeArgs, env } = withoutNodeArgs({ ...launch.env, ...parseEnvOverrides(overrides) });
+    const app = await startApp({ args: ['--trace-gc-nvp', ...nodeArgs, ...launch.args], env, port: await freePort(), cpu: 0, captureStdout: true });
     const url = `${app.url}/orders/1`;
     await runLoad({ url, durationSec: 2, cpu: 1 });
     const warmedUp = app.stdout.length;

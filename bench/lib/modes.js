@@ -65,3 +65,12 @@ export function parseEnvOverrides(text) {
       .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
   );
 }
+
+/**
+ * Splits `NODE_ARGS='--flag --other'` out of a configuration's environment: node command-line
+ * flags (V8 flags included, which NODE_OPTIONS refuses) for the app's command line.
+ */
+export function withoutNodeArgs(env) {
+  const { NODE_ARGS: nodeArgs = '', ...rest } = env;
+  return { nodeArgs: nodeArgs.split(' ').filter(Boolean), env: rest };
+}

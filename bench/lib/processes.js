@@ -99,9 +99,9 @@ function get(url, timeoutMs) {
 
 /**
  * Starts the app and measures start-up: from spawn to the first successful response.
+ * `captureStdout` keeps everything the app prints on stdout in `app.stdout` (V8 traces go there).
  * @returns {Promise<AppProcess>}
  */
-/** `captureStdout`: keep everything the app prints on stdout in `app.stdout` (V8 traces go there). */
 export async function startApp({ args, env, port, cpu, cwd = BENCH_DIR, startTimeoutMs = 60_000, captureStdout = false }) {
   const [command, argv] = pinned(cpu, process.execPath, [...args, 'app/server.js']);
   const started = performance.now();
@@ -152,13 +152,13 @@ export class AppProcess {
     return rssBytes(this.pid);
   }
 
-  /** The number of `/orders/:id` requests the app has answered. */
   /** `{ served, handled }`: order requests answered, and requests of any kind (this one included). */
   async requestCounts() {
     const response = await globalThis.fetch(`${this.url}/stats`);
     return response.json();
   }
 
+  /** The number of `/orders/:id` requests the app has answered. */
   async served() {
     return (await this.requestCounts()).served;
   }
