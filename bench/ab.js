@@ -1,12 +1,13 @@
 // A/B toggles on the http app: how much of faultline's cost each part is, in one run.
 //
-//   node ab.js [--rounds 2] [--duration 5] [--rate R] label:mode[:ENV=value,ENV=value] ...
+//   node ab.js [--rounds 2] [--duration 5] [--warmup 2] [--rate R] label:mode[:ENV=value,ENV=value] ...
 //
 // Each argument is one configuration: a label, a mode of lib/modes.js (none, faultline, otel-auto,
 // edot, sentry) and environment overrides. NOPRELOAD=1 runs the mode's kit without its preload;
 // NODE_ARGS='--flag --other' adds node command-line flags (V8 flags included, which NODE_OPTIONS refuses);
 // BENCH_MODE=none under mode faultline runs the preload with the plain kit. With --rate the load
-// is fixed at R req/s, so CPU per request is compared at equal load instead of at saturation.
+// is fixed at R req/s, so CPU per request is compared at equal load instead of at saturation. A longer
+// --warmup measures after V8 has stopped optimizing (the first ~10 s of load still compile on its threads).
 // The first configuration is the baseline of the ratios. Examples:
 //
 //   node ab.js none:none fl:faultline 'spans-off:faultline:OTEL_TRACES_SAMPLER=always_off'
@@ -18,10 +19,10 @@ import { median } from './lib/stats.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string', default: '2' }, duration: { type: 'string', default: '5' }, rate: { type: 'string' } },
+  options: { rounds: { type: 'string', default: '2' }, duration: { type: 'string', default: '5' }, warmup: { type: 'string', default: '2' }, rate: { type: 'string' } },
 });
 if (positionals.length === 0) {
-  console.error('usage: node ab.js [--rounds N] [--duration S] [--rate R] label:mode[:ENV=value,...] ...');
+  console.error('usage: node ab.js [--rounds N] [--duration S] [--warmup S] [--rate R] label:mode[:ENV=value,...] ...');
   process.exit(2);
 }
 const configurations = positionals.map((spec) => {
@@ -39,7 +40,7 @@ try {
       const app = await startApp({ args: [...nodeArgs, ...(env.NOPRELOAD === '1' ? [] : launch.args)], env, port: await freePort(), cpu: 0 });
       const url = `${app.url}/orders/1`;
       const rate = values.rate === undefined ? undefined : Number(values.rate);
-      await runLoad({ url, durationSec: 2, cpu: 1, rate });
+      await runLoad({ url, durationSec: Number(values.warmup), cpu: 1, rate });
       const cpuBefore = app.cpuMs();
       const threadsBefore = app.threadCpuMs();
       const load = await runLoad({ url, durationSec: Number(values.duration), cpu: 1, rate });
