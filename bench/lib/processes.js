@@ -153,19 +153,17 @@ export class AppProcess {
   }
 
   /** `{ served, handled }`: order requests answered, and requests of any kind (this one included). */
-  async requestCounts() {
-    const response = await globalThis.fetch(`${this.url}/stats`);
-    return response.json();
-  }
-
-  /** The number of `/orders/:id` requests the app has answered. */
-  async served() {
-    return (await this.requestCounts()).served;
+  requestCounts() {
+    return this.#getJson('/stats');
   }
 
   /** The main thread's heap sizes and RSS, as the app sees them (bench/app/server.js `/memory`). */
-  async memory() {
-    const response = await globalThis.fetch(`${this.url}/memory`);
+  memory() {
+    return this.#getJson('/memory');
+  }
+
+  async #getJson(path) {
+    const response = await globalThis.fetch(`${this.url}${path}`);
     return response.json();
   }
 
