@@ -3,7 +3,7 @@
 // Setup and lifecycle
 export { start } from './start.ts';
 export { flush, shutdown, isStarted } from './sdk/start.ts';
-export { droppedTelemetry, DROPPED_METRIC } from './sdk/drops.ts';
+export { droppedTelemetry, DROPPED_METRIC } from './export/drops.ts';
 export { loadConfig } from './config.ts';
 export type { FaultlineConfig, StartOptions } from './config.ts';
 

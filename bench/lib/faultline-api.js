@@ -7,7 +7,7 @@ const FALLBACK_MODULES = {
   start: 'start.js',
   shutdown: 'sdk/start.js',
   flush: 'sdk/start.js',
-  droppedTelemetry: 'sdk/drops.js',
+  droppedTelemetry: 'export/drops.js',
   defineError: 'errors/define-error.js',
   recordError: 'errors/record-error.js',
   createLogger: 'logging/create-logger.js',

@@ -2,10 +2,10 @@ import { ROOT_CONTEXT, trace, type Logger as OtelLogger } from '@opentelemetry/a
 import type { ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { BatchExporter } from '../sdk/batch-queue.ts';
-import { arrayBatch, Batches, type SealedBatch } from '../sdk/batches.ts';
-import { encodedResource, encodedScope } from '../sdk/otlp-common-encoding.ts';
-import { EncodedLogBatch, type MappedLogRecord } from '../sdk/otlp-log-encoder.ts';
+import type { BatchExporter } from '../export/batch-queue.ts';
+import { arrayBatch, Batches, type SealedBatch } from '../export/batches.ts';
+import { encodedResource, encodedScope } from '../export/otlp-common-encoding.ts';
+import { EncodedLogBatch, type MappedLogRecord } from '../export/otlp-log-encoder.ts';
 import type { LogWorkerSettings, ResourceAttributes } from './log-shipper-protocol.ts';
 import { attributesOf } from './pino-record.ts';
 
@@ -31,7 +31,7 @@ export interface RecordQueue {
 export async function createRecordQueue(settings: LogWorkerSettings): Promise<RecordQueue> {
   const options = { url: settings.url, headers: settings.headers, timeoutMillis: settings.timeoutMillis };
   if (settings.protocol === 'http/json') return sdkQueue(settings, options);
-  const { EncodedOtlpExporter } = await import('../sdk/otlp-encoded-exporter.ts');
+  const { EncodedOtlpExporter } = await import('../export/otlp-encoded-exporter.ts');
   const exporter = new EncodedOtlpExporter('logs', options);
   const scope = encodedScope({ name: settings.scopeName, version: settings.scopeVersion });
   // The SDK's default attribute count limit, faultline's value length limit.

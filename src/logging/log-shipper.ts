@@ -4,7 +4,7 @@ import type { AnyValue } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { FaultlineConfig } from '../config.ts';
 import { getRuntime } from '../runtime.ts';
-import { recordDrop, type DropReason } from '../sdk/drops.ts';
+import { recordDrop, type DropReason } from '../export/drops.ts';
 import { buildResource } from '../sdk/resource.ts';
 import { warn } from '../warn.ts';
 import { LineBytes } from './line-bytes.ts';

@@ -1,5 +1,5 @@
 import { isValidSpanId, isValidTraceId } from '@opentelemetry/api';
-import type { MappedLogRecord } from '../sdk/otlp-log-encoder.ts';
+import type { MappedLogRecord } from '../export/otlp-log-encoder.ts';
 import { severityNumberForLevel } from './severity.ts';
 
 export interface PinoMapping {

@@ -7,8 +7,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { pinoRecord } from '../../src/logging/pino-record.ts';
 import { severityNumberForLevel, STANDARD_LEVEL_LABELS } from '../../src/logging/severity.ts';
-import { encodedResource, encodedScope } from '../../src/sdk/otlp-common-encoding.ts';
-import { EncodedLogBatch } from '../../src/sdk/otlp-log-encoder.ts';
+import { encodedResource, encodedScope } from '../../src/export/otlp-common-encoding.ts';
+import { EncodedLogBatch } from '../../src/export/otlp-log-encoder.ts';
 
 // The log worker maps parsed pino lines itself instead of through pino-opentelemetry-transport's
 // mapper and the SDK's LoggerProvider; the Collector must receive the same records.

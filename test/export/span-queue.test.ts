@@ -4,10 +4,10 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { droppedTelemetry } from '../../src/sdk/drops.ts';
-import { EncodedSpanBatch } from '../../src/sdk/otlp-trace-encoder.ts';
-import type { BatchExporter } from '../../src/sdk/batch-queue.ts';
-import { QueuedSpanProcessor } from '../../src/sdk/span-processor.ts';
+import { droppedTelemetry } from '../../src/export/drops.ts';
+import { EncodedSpanBatch } from '../../src/export/otlp-trace-encoder.ts';
+import type { BatchExporter } from '../../src/export/batch-queue.ts';
+import { QueuedSpanProcessor } from '../../src/export/span-processor.ts';
 
 // Spans are encoded as they end and only their bytes wait for the export; the queue must still
 // bound memory, count every span it cannot deliver, and send exactly what the SDK would.

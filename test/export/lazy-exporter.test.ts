@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { LazyExporter } from '../../src/sdk/lazy-exporter.ts';
+import { LazyExporter } from '../../src/export/lazy-exporter.ts';
 
 // OTLP exporters are imported at their first export so that start-up does not wait for them; a
 // failed import must still end in a counted, failed export, never in a lost callback.

@@ -4,8 +4,8 @@ import { ROOT_CONTEXT, trace, type AnyValue } from '@opentelemetry/api';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { encodedResource, encodedScope } from '../../src/sdk/otlp-common-encoding.ts';
-import { EncodedLogBatch, type MappedLogRecord } from '../../src/sdk/otlp-log-encoder.ts';
+import { encodedResource, encodedScope } from '../../src/export/otlp-common-encoding.ts';
+import { EncodedLogBatch, type MappedLogRecord } from '../../src/export/otlp-log-encoder.ts';
 
 // The log worker encodes mapped pino lines itself instead of going through the SDK's
 // LoggerProvider and serializer; the Collector must receive the same bytes either way.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DataPointType, type Histogram, type DataPoint } from '@opentelemetry/sdk-metrics';
-import { DURATION_BUCKETS, HttpDurationHistogram } from '../../src/sdk/http-duration-histogram.ts';
+import { DURATION_BUCKETS, HttpDurationHistogram } from '../../src/http-spans/http-duration-histogram.ts';
 
 async function points(histogram: HttpDurationHistogram): Promise<DataPoint<Histogram>[]> {
   const { resourceMetrics, errors } = await histogram.collect();

@@ -6,10 +6,10 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, type ReadableSpan, type Sampler, type SpanProcessor, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { recordError } from '../../src/errors/record-error.ts';
-import type { BatchExporter } from '../../src/sdk/batch-queue.ts';
-import { EncodedSpanBatch } from '../../src/sdk/otlp-trace-encoder.ts';
-import { type EffectiveSpanLimits, startServerSpan } from '../../src/sdk/server-span.ts';
-import { processorsConsumeSpansAtEnd, QueuedSpanProcessor } from '../../src/sdk/span-processor.ts';
+import type { BatchExporter } from '../../src/export/batch-queue.ts';
+import { EncodedSpanBatch } from '../../src/export/otlp-trace-encoder.ts';
+import { type EffectiveSpanLimits, startServerSpan } from '../../src/http-spans/server-span.ts';
+import { processorsConsumeSpansAtEnd, QueuedSpanProcessor } from '../../src/export/span-processor.ts';
 
 // HTTP server spans are made outside the SDK's Tracer, for speed; everything an app or a
 // processor can observe must behave as it does on an SDK span.

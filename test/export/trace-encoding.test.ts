@@ -5,7 +5,7 @@ import { TraceState } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { encodeTraceExportRequest } from '../../src/sdk/otlp-trace-encoder.ts';
+import { encodeTraceExportRequest } from '../../src/export/otlp-trace-encoder.ts';
 
 // faultline's span encoder replaces the SDK's serializer on the export path; whatever a span holds,
 // a Collector must receive exactly what the SDK would have sent.
