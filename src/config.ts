@@ -46,6 +46,11 @@ export interface FaultlineConfig {
   logBufferLines: number;
   logBufferBytes: number;
   handleProcessEvents: boolean;
+  /** FAULTLINE_SPOOL_DIR: where undeliverable telemetry is kept for the next process; undefined: no spool. */
+  spoolDir: string | undefined;
+  spoolMaxBytes: number;
+  /** FAULTLINE_SPOOL_SHIP: whether this process ships what earlier ones spooled (false: a Collector reads the folder). */
+  spoolShip: boolean;
 }
 
 /** Options accepted by `start()`: any field overrides what the environment says. */
@@ -278,6 +283,9 @@ export function loadConfig(env: Env = process.env, overrides: StartOptions = {})
     // Lines with stacks run to several KiB: bounding characters too keeps an outage's cost flat.
     logBufferBytes: integer(env, 'FAULTLINE_LOG_BUFFER_BYTES', 4 * 1024 * 1024, 64 * 1024),
     handleProcessEvents: bool(env, 'FAULTLINE_HANDLE_PROCESS_EVENTS', true),
+    spoolDir: text(env, 'FAULTLINE_SPOOL_DIR'),
+    spoolMaxBytes: integer(env, 'FAULTLINE_SPOOL_MAX_BYTES', 64 * 1024 * 1024, 64 * 1024),
+    spoolShip: bool(env, 'FAULTLINE_SPOOL_SHIP', true),
   };
   return { ...config, ...overrides };
 }

@@ -3,6 +3,8 @@ import { inspect } from 'node:util';
 import { recordError } from './errors/record-error.ts';
 import { printFatalError } from './fatal-error-output.ts';
 import { flush } from './sdk/start.ts';
+import { beginShutdown, exportBudgetMs, spoolReserveMs, teardownReserveMs } from './export/shutdown-deadline.ts';
+import { runningExportWorker } from './export/export-worker-instance.ts';
 import { getRuntime } from './runtime.ts';
 import { warn } from './warn.ts';
 
@@ -37,20 +39,25 @@ function recordFatal(error: unknown, spanName: string): void {
 }
 
 /**
- * The flush gets the deadline less a small reserve, so that printing the error, the `exit`
- * handlers and the process teardown also fit inside FAULTLINE_SHUTDOWN_TIMEOUT_MS.
+ * The flush gets the deadline less the reserves (shutdown-deadline.ts), so that spooling what is
+ * left, printing the error, the `exit` handlers and the process teardown also fit inside
+ * FAULTLINE_SHUTDOWN_TIMEOUT_MS. Starting this ending starts the shutdown clock.
  */
-function flushBudget(): number {
-  const deadline = getRuntime().config.shutdownTimeoutMs;
-  return Math.max(0, deadline - Math.min(100, Math.floor(deadline / 10)));
-}
-
 function flushThen(exit: () => void): void {
   if (exiting) return;
   exiting = true;
-  flush(flushBudget())
+  const config = getRuntime().config;
+  const deadline = beginShutdown(config.shutdownTimeoutMs, config.spoolDir !== undefined);
+  runningExportWorker()?.announceShutdown(deadline.spoolAt);
+  flush(exportBudgetMs(deadline))
     .catch(() => 'failed')
     .then(exit, exit);
+}
+
+/** The same budget for a flush that does not end the process (the app handles the signal itself). */
+function flushBudget(): number {
+  const { shutdownTimeoutMs, spoolDir } = getRuntime().config;
+  return Math.max(0, shutdownTimeoutMs - teardownReserveMs(shutdownTimeoutMs) - (spoolDir === undefined ? 0 : spoolReserveMs(shutdownTimeoutMs)));
 }
 
 /**

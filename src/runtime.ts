@@ -19,6 +19,11 @@ export interface Runtime {
    * passes the time they have, so that nothing waits past the shutdown deadline.
    */
   flushHooks: Set<(timeoutMs: number) => Promise<void>>;
+  /**
+   * What each component hands to the export worker at exit, synchronously (the `exit` event runs
+   * no asynchronous code): open spans ended, queued spans, metric points, buffered log lines.
+   */
+  exitHandOffs: Set<() => void>;
   /** Errors already recorded, so a boundary and a logger that see the same error count it once. */
   recorded: WeakSet<object>;
 }
@@ -37,6 +42,7 @@ export function getRuntime(): Runtime {
       errorCounter: undefined,
       errorTypes: new Set(),
       flushHooks: new Set(),
+      exitHandOffs: new Set(),
       recorded: new WeakSet(),
     };
     holder[RUNTIME_KEY] = runtime;

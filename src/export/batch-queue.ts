@@ -1,6 +1,6 @@
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
-import { Batches, type BatchBuilder } from './batches.ts';
+import { Batches, type BatchBuilder, type SealedBatch } from './batches.ts';
 import { recordDrop, type DroppedSignal } from './drops.ts';
 
 export interface BatchQueueOptions {
@@ -10,13 +10,16 @@ export interface BatchQueueOptions {
   delayMillis: number;
 }
 
-/** What a queue hands its batches to: the SDK's exporters take item arrays, faultline's encoded bytes. */
+/** What a queue hands its batches to: the SDK's exporters take item arrays, the export worker encoded bytes. */
 export interface BatchExporter<Payload> {
-  export(payload: Payload, done: (result: ExportResult) => void): void;
+  export(batch: SealedBatch<Payload>, done: (result: ExportResult) => void): void;
   shutdown(): Promise<void>;
 }
 
-export type ExportFunction<Payload> = (payload: Payload, done: (result: ExportResult) => void) => void;
+export type ExportFunction<Payload> = (batch: SealedBatch<Payload>, done: (result: ExportResult) => void) => void;
+
+/** Takes a batch off a full queue instead of dropping new items (the spool); false when it could not. */
+export type OverflowFunction<Payload> = (batch: SealedBatch<Payload>) => boolean;
 
 /**
  * A bounded queue that exports in batches, one export at a time.
@@ -34,11 +37,13 @@ export class BatchQueue<T, Payload = T[]> {
   private closed = false;
   private readonly options: BatchQueueOptions;
   private readonly exportBatch: ExportFunction<Payload>;
+  private readonly overflow: OverflowFunction<Payload> | undefined;
 
-  constructor(options: BatchQueueOptions, newBatch: () => BatchBuilder<T, Payload>, exportBatch: ExportFunction<Payload>) {
+  constructor(options: BatchQueueOptions, newBatch: () => BatchBuilder<T, Payload>, exportBatch: ExportFunction<Payload>, overflow?: OverflowFunction<Payload>) {
     this.options = { ...options, maxBatchSize: Math.min(options.maxBatchSize, options.maxQueueSize) };
     this.batches = new Batches(this.options.maxBatchSize, newBatch);
     this.exportBatch = exportBatch;
+    this.overflow = overflow;
   }
 
   /** Items waiting for an export (not counting the one in flight). */
@@ -51,7 +56,7 @@ export class BatchQueue<T, Payload = T[]> {
       recordDrop(this.options.signal, 'shutdown', 1);
       return;
     }
-    if (this.batches.size >= this.options.maxQueueSize) {
+    if (this.batches.size >= this.options.maxQueueSize && !this.overflowOldest()) {
       recordDrop(this.options.signal, 'queue_full', 1, `queue of ${this.options.maxQueueSize}`);
       return;
     }
@@ -69,9 +74,29 @@ export class BatchQueue<T, Payload = T[]> {
     }
   }
 
+  /**
+   * The `exit` path, where nothing asynchronous finishes: every queued item goes to `handOff` now
+   * (the export worker, which the exit flush then waits for); what it refuses is dropped and counted.
+   */
+  handOffAll(handOff: (batch: SealedBatch<Payload>) => boolean): void {
+    this.clearTimer();
+    for (let batch = this.batches.take(); batch !== undefined; batch = this.batches.take()) {
+      if (!handOff(batch)) recordDrop(this.options.signal, 'shutdown', batch.count, 'export worker unavailable at exit');
+    }
+  }
+
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
+  }
+
+  /** Hands the oldest batch to the overflow (the spool), making room; false when there is none. */
+  private overflowOldest(): boolean {
+    if (this.overflow === undefined) return false;
+    const oldest = this.batches.take();
+    if (oldest === undefined) return false;
+    if (!this.overflow(oldest)) recordDrop(this.options.signal, 'queue_full', oldest.count, `queue of ${this.options.maxQueueSize}`);
+    return true;
   }
 
   private schedule(): void {
@@ -112,7 +137,7 @@ export class BatchQueue<T, Payload = T[]> {
         // nor carry the context of the request whose span filled the batch: the exporter's
         // keep-alive socket would hold that request's context for as long as it lives.
         context.with(suppressTracing(ROOT_CONTEXT), () => {
-          this.exportBatch(batch.payload, done);
+          this.exportBatch(batch, done);
         });
       } catch (error) {
         done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });

@@ -1,5 +1,4 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { AggregationTemporality, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 
 interface Exporter<Payload> {
   export(payload: Payload, done: (result: ExportResult) => void): void;
@@ -53,17 +52,4 @@ export class LazyExporter<Payload> implements Exporter<Payload> {
   async shutdown(): Promise<void> {
     if (this.#loading !== undefined) await (await this.#loading).shutdown();
   }
-}
-
-/** A metric exporter imported at its first export; faultline's metric temporality is always cumulative. */
-export function lazyMetricExporter(load: () => Promise<PushMetricExporter>): PushMetricExporter {
-  const lazy = new LazyExporter<ResourceMetrics>(load);
-  return {
-    export: (metrics, done) => {
-      lazy.export(metrics, done);
-    },
-    forceFlush: () => lazy.forceFlush(),
-    shutdown: () => lazy.shutdown(),
-    selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
-  };
 }

@@ -1,16 +1,27 @@
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { type BatchExporter, BatchQueue, type BatchQueueOptions } from './batch-queue.ts';
+import type { ExportResult } from '@opentelemetry/core';
+import { BatchQueue, type BatchQueueOptions } from './batch-queue.ts';
 import { arrayBatch } from './batches.ts';
 
-/** Batches log records into a bounded, drop-counting queue (see batch-queue.ts for why). */
+/** An SDK log record exporter (OTLP over the SDK's transport). */
+export interface SdkLogExporter {
+  export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Batches log records of the OpenTelemetry logs API (an app that emits through it directly) into
+ * a bounded, drop-counting queue (see batch-queue.ts for why). Lines of `createLogger` loggers go
+ * through the export worker instead (logging/log-shipper.ts).
+ */
 export class QueuedLogRecordProcessor implements LogRecordProcessor {
   private readonly queue: BatchQueue<ReadableLogRecord>;
-  private readonly exporter: BatchExporter<ReadableLogRecord[]>;
+  private readonly exporter: SdkLogExporter;
 
-  constructor(exporter: BatchExporter<ReadableLogRecord[]>, options: Omit<BatchQueueOptions, 'signal'>) {
+  constructor(exporter: SdkLogExporter, options: Omit<BatchQueueOptions, 'signal'>) {
     this.exporter = exporter;
-    this.queue = new BatchQueue({ ...options, signal: 'logs' }, arrayBatch<ReadableLogRecord>, (records, done) => {
-      exporter.export(records, done);
+    this.queue = new BatchQueue({ ...options, signal: 'logs' }, arrayBatch<ReadableLogRecord>, (batch, done) => {
+      exporter.export(batch.payload, done);
     });
   }
 

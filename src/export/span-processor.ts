@@ -1,7 +1,8 @@
 import { TraceFlags } from '@opentelemetry/api';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { BatchQueue, type BatchExporter, type BatchQueueOptions } from './batch-queue.ts';
-import type { BatchBuilder } from './batches.ts';
+import { BatchQueue, type BatchExporter, type BatchQueueOptions, type OverflowFunction } from './batch-queue.ts';
+import type { BatchBuilder, SealedBatch } from './batches.ts';
+import { OpenSpans } from './open-spans.ts';
 
 /** Batches sampled spans into a bounded, drop-counting queue (see batch-queue.ts for why). */
 export class QueuedSpanProcessor<Payload> implements SpanProcessor {
@@ -10,12 +11,28 @@ export class QueuedSpanProcessor<Payload> implements SpanProcessor {
   private readonly queue: BatchQueue<ReadableSpan, Payload>;
   private readonly exporter: BatchExporter<Payload>;
 
-  constructor(exporter: BatchExporter<Payload>, options: Omit<BatchQueueOptions, 'signal'>, newBatch: () => BatchBuilder<ReadableSpan, Payload>, consumesSpansAtEnd = false) {
+  constructor(
+    exporter: BatchExporter<Payload>,
+    options: Omit<BatchQueueOptions, 'signal'>,
+    newBatch: () => BatchBuilder<ReadableSpan, Payload>,
+    consumesSpansAtEnd = false,
+    overflow?: OverflowFunction<Payload>,
+  ) {
     this.exporter = exporter;
     this.consumesSpansAtEnd = consumesSpansAtEnd;
-    this.queue = new BatchQueue({ ...options, signal: 'traces' }, newBatch, (payload, done) => {
-      exporter.export(payload, done);
-    });
+    this.queue = new BatchQueue(
+      { ...options, signal: 'traces' },
+      newBatch,
+      (batch, done) => {
+        exporter.export(batch, done);
+      },
+      overflow,
+    );
+  }
+
+  /** At exit: every queued span goes to `handOff` at once (see BatchQueue.handOffAll). */
+  handOffAll(handOff: (batch: SealedBatch<Payload>) => boolean): void {
+    this.queue.handOffAll(handOff);
   }
 
   onStart(): void {}
@@ -35,7 +52,10 @@ export class QueuedSpanProcessor<Payload> implements SpanProcessor {
   }
 }
 
-/** True when every processor is done with a span once its onEnd returns (see ServerSpanSettings). */
+/**
+ * True when every processor is done with a span once its onEnd returns (see ServerSpanSettings);
+ * the open-span tracker only forgets the span there.
+ */
 export function processorsConsumeSpansAtEnd(processors: readonly SpanProcessor[]): boolean {
-  return processors.every((processor) => processor instanceof QueuedSpanProcessor && processor.consumesSpansAtEnd);
+  return processors.every((processor) => processor instanceof OpenSpans || (processor instanceof QueuedSpanProcessor && processor.consumesSpansAtEnd));
 }

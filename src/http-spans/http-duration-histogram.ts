@@ -1,7 +1,7 @@
 import { type Attributes, ValueType } from '@opentelemetry/api';
 import { hrTime, type InstrumentationScope } from '@opentelemetry/core';
 import { emptyResource } from '@opentelemetry/resources';
-import { AggregationTemporality, type CollectionResult, DataPointType, type MetricProducer } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, type CollectionResult, DataPointType, type MetricData, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -83,6 +83,17 @@ export class HttpDurationHistogram implements MetricProducer {
   }
 
   collect(): Promise<CollectionResult> {
+    // The reader keeps its own resource; only the scope metrics of a producer are merged in.
+    return Promise.resolve({ resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: this.#scope, metrics: this.#metrics() }] }, errors: [] });
+  }
+
+  /** The same points, synchronously: what the exit path hands to the export worker. */
+  collectNow(): { scope: InstrumentationScope; metrics: MetricData[] }[] {
+    const metrics = this.#metrics();
+    return metrics.length === 0 ? [] : [{ scope: this.#scope, metrics }];
+  }
+
+  #metrics(): MetricData[] {
     const endTime = hrTime();
     const dataPoints = [...this.#series.values()].map((series) => ({
       attributes: series.attributes,
@@ -96,19 +107,15 @@ export class HttpDurationHistogram implements MetricProducer {
         max: series.max,
       },
     }));
-    const metrics =
-      dataPoints.length === 0
-        ? []
-        : [
-            {
-              descriptor: { name: METRIC_HTTP_SERVER_REQUEST_DURATION, description: 'Duration of HTTP server requests.', unit: 's', valueType: ValueType.DOUBLE },
-              aggregationTemporality: AggregationTemporality.CUMULATIVE,
-              dataPointType: DataPointType.HISTOGRAM as const,
-              dataPoints,
-            },
-          ];
-    // The reader keeps its own resource; only the scope metrics of a producer are merged in.
-    return Promise.resolve({ resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: this.#scope, metrics }] }, errors: [] });
+    if (dataPoints.length === 0) return [];
+    return [
+      {
+        descriptor: { name: METRIC_HTTP_SERVER_REQUEST_DURATION, description: 'Duration of HTTP server requests.', unit: 's', valueType: ValueType.DOUBLE },
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.HISTOGRAM as const,
+        dataPoints,
+      },
+    ];
   }
 }
 

@@ -74,7 +74,7 @@ class TeeDestination implements DestinationStream {
         resolve();
       }
     });
-    void Promise.all([local, this.#ship()?.flush()]).then(() => callback?.(null), () => callback?.(null));
+    void Promise.all([local, this.#ship()?.flush(getRuntime().config.shutdownTimeoutMs)]).then(() => callback?.(null), () => callback?.(null));
   }
 }
 

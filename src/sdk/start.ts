@@ -10,8 +10,14 @@ import { getRuntime } from '../runtime.ts';
 import { warn, warnOnce } from '../warn.ts';
 import { EnterableContextManager } from '../http-spans/context-manager.ts';
 import { observeDrops } from '../export/drops.ts';
+import { installExitHandOff } from '../export/exit-hand-off.ts';
+import { getExportWorker, runningExportWorker } from '../export/export-worker-instance.ts';
 import { createLogProcessors, createMetricReaders, createSpanProcessors } from '../export/exporters.ts';
-import { processorsConsumeSpansAtEnd } from '../export/span-processor.ts';
+import { collectMetricsNow, countPoints, pointValues, prepareMetricsAtExit } from '../export/metrics-at-exit.ts';
+import { OpenSpans } from '../export/open-spans.ts';
+import { QueuedSpanProcessor, processorsConsumeSpansAtEnd } from '../export/span-processor.ts';
+import { spoolHasShippableFiles } from '../export/spool-files.ts';
+import { handOffSpans } from '../export/worker-exporters.ts';
 import { enableFetchSpans } from '../http-spans/fetch-spans.ts';
 import { HttpDurationHistogram } from '../http-spans/http-duration-histogram.ts';
 import type { EffectiveSpanLimits } from '../http-spans/server-span.ts';
@@ -114,12 +120,15 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
     attributePerLinkCountLimit: 128,
   };
   const spanSampler = sampler(config);
-  const spanProcessors = createSpanProcessors(config);
+  // First, so that a span is tracked before anything else sees it start, and forgotten at its end.
+  const openSpans = new OpenSpans();
+  const spanProcessors = [openSpans, ...createSpanProcessors(config)];
   const tracerProvider = new TracerProvider({ resource, sampler: spanSampler, spanLimits, spanProcessors });
   trace.setGlobalTracerProvider(tracerProvider);
 
   const httpDuration = new HttpDurationHistogram({ name: SCOPE });
-  const metricReaders = await createMetricReaders(config, [httpDuration]);
+  const { readers: metricReaders, workerReaders } = await createMetricReaders(config, [httpDuration]);
+  if (workerReaders.length > 0) await prepareMetricsAtExit();
   const meterProvider = new MeterProvider({
     resource,
     readers: metricReaders,
@@ -171,8 +180,41 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
     patching.disable();
   });
 
+  const lastValuesAtExit: string[] = [];
+  runtime.exitHandOffs.add(() => {
+    // Open spans end first, so that they are in the queues handed over next.
+    openSpans.endAll();
+    for (const processor of spanProcessors) if (processor instanceof QueuedSpanProcessor) processor.handOffAll(handOffSpans);
+    workerReaders.forEach((reader, index) => {
+      const scopeMetrics = collectMetricsNow(reader, [httpDuration]);
+      if (scopeMetrics === undefined || scopeMetrics.length === 0) return;
+      // The hand-off runs again after the app's own `exit` listeners: the same cumulative points
+      // need not be sent twice, only ones those listeners changed.
+      const values = pointValues(scopeMetrics);
+      if (values === lastValuesAtExit[index]) return;
+      lastValuesAtExit[index] = values;
+      getExportWorker()?.postMetrics(scopeMetrics, countPoints(scopeMetrics));
+    });
+  });
+  installExitHandOff();
+  // The export worker boots on its own thread while the app starts, so that the first export (or
+  // an early exit) does not wait for it; nothing here waits for it either.
+  setImmediate(() => {
+    getExportWorker();
+  }).unref();
+  if (config.spoolDir !== undefined && config.spoolShip) shipSpoolLater(config.spoolDir);
+
   running = { config, tracerProvider, meterProvider, loggerProvider, disable };
   runtime.started = true;
+}
+
+/** What an earlier process spooled is shipped a moment after start-up, off the app's thread, never delaying it. */
+const SPOOL_SHIP_DELAY_MS = 1000;
+
+function shipSpoolLater(dir: string): void {
+  setTimeout(() => {
+    if (spoolHasShippableFiles(dir)) getExportWorker()?.shipSpool();
+  }, SPOOL_SHIP_DELAY_MS).unref();
 }
 
 /**
@@ -201,14 +243,19 @@ export function isStarted(): boolean {
   return running !== undefined;
 }
 
-/** Flushes every signal and the registered flush hooks (log transport); resolves by the deadline at the latest. */
+/**
+ * Flushes every signal and the registered flush hooks (log shipper), then waits for the export
+ * worker to deliver what it was handed; resolves by the deadline at the latest.
+ */
 export async function flush(timeoutMs = getRuntime().config.shutdownTimeoutMs): Promise<'done' | 'timeout' | 'failed'> {
+  const began = Date.now();
   const work: Promise<unknown>[] = [];
   for (const hook of getRuntime().flushHooks) work.push(Promise.resolve().then(() => hook(timeoutMs)));
   if (running !== undefined) {
     work.push(running.tracerProvider.forceFlush(), running.meterProvider.forceFlush(), running.loggerProvider.forceFlush());
   }
-  return withinDeadline(Promise.all(work), timeoutMs);
+  const handedOver = Promise.all(work).then(() => runningExportWorker()?.flush(Math.max(0, timeoutMs - (Date.now() - began))));
+  return withinDeadline(handedOver, timeoutMs);
 }
 
 /**

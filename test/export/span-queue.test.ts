@@ -7,6 +7,7 @@ import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { droppedTelemetry } from '../../src/export/drops.ts';
 import { EncodedSpanBatch } from '../../src/export/otlp-trace-encoder.ts';
 import type { BatchExporter } from '../../src/export/batch-queue.ts';
+import type { SealedBatch } from '../../src/export/batches.ts';
 import { QueuedSpanProcessor } from '../../src/export/span-processor.ts';
 
 // Spans are encoded as they end and only their bytes wait for the export; the queue must still
@@ -14,8 +15,8 @@ import { QueuedSpanProcessor } from '../../src/export/span-processor.ts';
 
 class HeldExporter implements BatchExporter<Uint8Array> {
   readonly sent: { payload: Uint8Array; done: (result: ExportResult) => void }[] = [];
-  export(payload: Uint8Array, done: (result: ExportResult) => void): void {
-    this.sent.push({ payload: payload.slice(), done });
+  export(batch: SealedBatch<Uint8Array>, done: (result: ExportResult) => void): void {
+    this.sent.push({ payload: batch.payload.slice(), done });
   }
   shutdown(): Promise<void> {
     return Promise.resolve();

@@ -7,6 +7,7 @@ import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, type ReadableSpa
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { recordError } from '../../src/errors/record-error.ts';
 import type { BatchExporter } from '../../src/export/batch-queue.ts';
+import type { SealedBatch } from '../../src/export/batches.ts';
 import { EncodedSpanBatch } from '../../src/export/otlp-trace-encoder.ts';
 import { type EffectiveSpanLimits, startServerSpan } from '../../src/http-spans/server-span.ts';
 import { processorsConsumeSpansAtEnd, QueuedSpanProcessor } from '../../src/export/span-processor.ts';
@@ -141,8 +142,8 @@ describe('HTTP server spans', () => {
   it('let go of attributes, events and links once every processor has encoded them at end', async () => {
     const sent: Uint8Array[] = [];
     const exporter: BatchExporter<Uint8Array> = {
-      export(payload: Uint8Array, done: (result: ExportResult) => void) {
-        sent.push(payload.slice());
+      export(batch: SealedBatch<Uint8Array>, done: (result: ExportResult) => void) {
+        sent.push(batch.payload.slice());
         done({ code: ExportResultCode.SUCCESS });
       },
       shutdown: () => Promise.resolve(),

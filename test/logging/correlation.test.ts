@@ -153,15 +153,25 @@ describe('createLogger: records carry the trace context of the span they were wr
     assert.equal(record.spanId, span.spanId);
   });
 
-  test('OTEL_LOGS_EXPORTER=none: lines stay on stdout, no worker thread starts, nothing is exported', async () => {
+  test('OTEL_LOGS_EXPORTER=none: lines stay on stdout, nothing of them is exported', async () => {
     receiver.clear();
     const app = runApp(TRACED, { env: otlpEnv(receiver.url, { OTEL_LOGS_EXPORTER: 'none' }) });
     const exit = await app.exited;
     assert.equal(exit.code, 0, exit.stderr);
     await receiver.waitFor(() => receiver.spans.some((span) => span.name === 'levels'), { description: 'the spans' });
-    assert.match(exit.stdout, /workers started 0/);
     assert.ok(jsonLines(exit.stdout).length >= 19);
     assert.equal(receiver.logs.length, 0);
+    assert.equal(receiver.requests.filter((request) => request.signal === 'logs').length, 0);
+  });
+
+  test('every exporter none: no export worker thread starts at all', async () => {
+    receiver.clear();
+    const app = runApp(TRACED, { env: otlpEnv(receiver.url, { OTEL_LOGS_EXPORTER: 'none', OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' }) });
+    const exit = await app.exited;
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.match(exit.stdout, /workers started 0/);
+    assert.ok(jsonLines(exit.stdout).length >= 19);
+    assert.equal(receiver.requests.length, 0);
   });
 
   test('faultline disabled: no worker thread, plain JSON lines on stdout', async () => {

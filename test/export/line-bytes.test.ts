@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeLines, LineBytes } from '../../src/logging/line-bytes.ts';
+import { decodeLines, LineBytes } from '../../src/export/line-bytes.ts';
 
 // Lines cross to the log worker as UTF-8 bytes; what arrives, and the characters both sides count
 // for the buffer bound, must match line for line.
