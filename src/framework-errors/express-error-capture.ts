@@ -39,6 +39,19 @@ function routeOf(req: ExpressRequestLike): string | undefined {
   return typeof base === 'string' ? base + path : path;
 }
 
+// router 2.3 and later keep the errors a request has seen, primitives included, in a Set on the
+// request under this registered symbol; the recordError hook below records each on first sight.
+const ROUTER_SEEN_ERRORS = Symbol.for('router.tracing.publishedErrors');
+
+/**
+ * Whether a thrown primitive was already recorded by the router's recordError hook: a primitive
+ * has no identity for recordError to remember, so the later hooks ask the router's memory.
+ */
+function recordedByRouter(req: ExpressRequestLike, error: unknown): boolean {
+  const seen = readProperty(req, ROUTER_SEEN_ERRORS);
+  return seen instanceof Set && seen.has(error);
+}
+
 /** `next('route')` and `next('router')` are routing signals, not errors. */
 function isRoutingSignal(error: unknown): boolean {
   return error === 'route' || error === 'router';
@@ -48,7 +61,8 @@ function wrapErrorLayerMethod(original: ErrorLayerMethod): ErrorLayerMethod {
   return function recordingErrorLayer(this: { handle?: unknown }, error, req, res, next) {
     // An object is recorded once, at the first layer that sees it. A thrown primitive cannot be
     // told apart from the next one: it is recorded where an error handler (four parameters) takes it.
-    if (!isRoutingSignal(error) && (isObjectLike(error) || (typeof this.handle === 'function' && this.handle.length === 4))) {
+    if (isRoutingSignal(error)) return original.call(this, error, req, res, next);
+    if (isObjectLike(error) || (typeof this.handle === 'function' && this.handle.length === 4 && !recordedByRouter(req, error))) {
       recordHandledError(error, () => routeOf(req));
     }
     return original.call(this, error, req, res, next);
@@ -71,7 +85,9 @@ function wrapFinalHandler(original: FinalHandlerFactory): FinalHandlerFactory {
   const wrapped = function finalhandler(this: unknown, req: ExpressRequestLike, res: unknown, options?: unknown) {
     const done = original.call(this, req, res, options);
     return function finalHandlerRecordingErrors(this: unknown, err?: unknown) {
-      if (err !== undefined && err !== null && err !== false && !isRoutingSignal(err)) recordHandledError(err, () => routeOf(req));
+      if (err !== undefined && err !== null && err !== false && !isRoutingSignal(err) && (isObjectLike(err) || !recordedByRouter(req, err))) {
+        recordHandledError(err, () => routeOf(req));
+      }
       // eslint-disable-next-line prefer-rest-params
       return done.apply(this, arguments as unknown as [unknown]);
     };

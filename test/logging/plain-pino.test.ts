@@ -79,7 +79,7 @@ describe('plain pino() error lines record their error', () => {
       assert.equal(receiver.latestSum('app.errors', { 'error.type': type, 'error.handled': true }), 1, type);
     }
     assert.equal(receiver.latestSum('app.errors'), 3, 'nothing outside a span, below error level or not an error');
-    assert.equal(jsonLines(exit.stdout).filter((line) => line.level >= 50).length, 6, 'the app’s own lines are untouched');
+    assert.equal(jsonLines(exit.stdout).filter((line) => Number(line.level) >= 50).length, 6, 'the app’s own lines are untouched');
   });
 
   test('FAULTLINE_PINO_RECORD_ERRORS=false: the lines keep their trace fields and record nothing', async () => {
