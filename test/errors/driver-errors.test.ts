@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
 import { createClient } from 'redis';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { translatePgError } from '../../src/db/postgres.ts';
 import { isAppError } from '../../src/errors/app-error.ts';
 import { classify } from '../../src/errors/classify.ts';
@@ -25,7 +25,7 @@ interface Expected {
 
 /** The error `work` fails with; it must be the driver's own, not one of ours. */
 async function raw(work: () => Promise<unknown>): Promise<Error> {
-  const outcome = await work().then(
+  const outcome: { value?: unknown; error?: unknown } = await work().then(
     (value: unknown) => ({ value }),
     (error: unknown) => ({ error }),
   );
@@ -370,7 +370,7 @@ describe('raw Redis client errors', () => {
   test('ioredis: refused, closed, a killed server, command timeouts and BUSY replies are retryable 503/504', async () => {
     const port = await closedPort();
     const clients: Redis[] = [];
-    const client = (options: ConstructorParameters<typeof Redis>[0] & object): Redis => {
+    const client = (options: RedisOptions): Redis => {
       const made = new Redis(options);
       made.on('error', () => undefined);
       clients.push(made);
