@@ -51,6 +51,8 @@ export interface FaultlineConfig {
   spoolMaxBytes: number;
   /** FAULTLINE_SPOOL_SHIP: whether this process ships what earlier ones spooled (false: a Collector reads the folder). */
   spoolShip: boolean;
+  /** Plain pino() error lines (level error and above) inside a span record their error. */
+  pinoRecordErrors: boolean;
 }
 
 /** Options accepted by `start()`: any field overrides what the environment says. */
@@ -61,8 +63,11 @@ type Env = Record<string, string | undefined>;
 const DEFAULT_ENDPOINT = 'http://localhost:4318';
 const SIGNAL_PATHS: Record<Signal, string> = { traces: 'v1/traces', metrics: 'v1/metrics', logs: 'v1/logs' };
 
-/** HTTP server/client and fetch spans come from diagnostics_channel; pg is patched only when the app uses pg. */
-export const DEFAULT_INSTRUMENTATIONS = ['http', 'undici', 'pg'] as const;
+/**
+ * HTTP server/client and fetch spans and Fastify's handler errors come from diagnostics_channel; pg
+ * and Express's error path are hooked only when the app can resolve them.
+ */
+export const DEFAULT_INSTRUMENTATIONS = ['http', 'undici', 'pg', 'express', 'fastify'] as const;
 
 function text(env: Env, name: string): string | undefined {
   const value = env[name];
@@ -286,6 +291,7 @@ export function loadConfig(env: Env = process.env, overrides: StartOptions = {})
     spoolDir: text(env, 'FAULTLINE_SPOOL_DIR'),
     spoolMaxBytes: integer(env, 'FAULTLINE_SPOOL_MAX_BYTES', 64 * 1024 * 1024, 64 * 1024),
     spoolShip: bool(env, 'FAULTLINE_SPOOL_SHIP', true),
+    pinoRecordErrors: bool(env, 'FAULTLINE_PINO_RECORD_ERRORS', true),
   };
   return { ...config, ...overrides };
 }

@@ -63,6 +63,11 @@ const kits = {
     };
   },
 
+  // The preload alone: the app keeps its own error middleware and plain pino, as before faultline.
+  async 'faultline-own'() {
+    return kits.none();
+  },
+
   async 'otel-auto'() {
     return otelKit('@opentelemetry/sdk-node');
   },

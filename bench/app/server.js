@@ -2,7 +2,7 @@
 // error middleware records and logs. Only the telemetry kit (how an error is defined, recorded and
 // logged) differs between modes; routing, handlers and responses are the same everywhere.
 //
-//   BENCH_MODE=none|faultline|otel-auto|edot|sentry PORT=3000 node [--import <preload>] app/server.js
+//   BENCH_MODE=none|faultline|faultline-own|otel-auto|edot|sentry PORT=3000 [BENCH_FAIL_EVERY=10] node [--import <preload>] app/server.js
 import express from 'express';
 import { loadKit } from './kit.js';
 import process from 'node:process';
@@ -10,6 +10,8 @@ import v8 from 'node:v8';
 
 const mode = process.env.BENCH_MODE ?? 'none';
 const port = Number(process.env.PORT ?? 3000);
+// Every how many order requests one fails (0: none fails, to time the path of a request that succeeds).
+const failEvery = Number(process.env.BENCH_FAIL_EVERY ?? 10);
 const kit = await loadKit(mode);
 
 const app = express();
@@ -35,7 +37,7 @@ app.get('/memory', (_request, response) => {
 
 app.get('/orders/:id', (request, response) => {
   served += 1;
-  if (served % 10 === 0) {
+  if (failEvery > 0 && served % failEvery === 0) {
     throw new kit.OrderRejected(`order ${request.params.id} was rejected by the pricing rules`, { details: { orderId: request.params.id } });
   }
   response.json({ id: request.params.id, status: 'accepted', total: 42.5 });

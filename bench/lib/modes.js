@@ -1,11 +1,12 @@
 // How the app is started in each mode: the preload and the environment. Every exporter points at the
 // bench's collector on loopback; nothing may reach the internet.
 
-export const HTTP_MODES = ['none', 'faultline', 'otel-auto', 'edot', 'sentry'];
+export const HTTP_MODES = ['none', 'faultline', 'faultline-own', 'otel-auto', 'edot', 'sentry'];
 
 export const MODE_LABELS = {
   none: 'no instrumentation',
   faultline: 'faultline (`--import faultline/register`)',
+  'faultline-own': 'faultline, the app\'s own error middleware (no faultline API)',
   'otel-auto': '`@opentelemetry/auto-instrumentations-node/register`',
   edot: 'Elastic EDOT Node (`@elastic/opentelemetry-node`)',
   sentry: '`@sentry/node` (tracing on)',
@@ -14,6 +15,7 @@ export const MODE_LABELS = {
 const PRELOADS = {
   none: [],
   faultline: ['--import', 'faultline/register'],
+  'faultline-own': ['--import', 'faultline/register'],
   'otel-auto': ['--import', '@opentelemetry/auto-instrumentations-node/register'],
   edot: ['--import', '@elastic/opentelemetry-node'],
   sentry: ['--import', './app/sentry-preload.js'],
@@ -43,11 +45,11 @@ export function modeLaunch(mode, collector) {
   const preload = PRELOADS[mode];
   if (preload === undefined) throw new Error(`unknown mode ${mode}`);
   const env = { BENCH_MODE: mode };
-  if (mode === 'faultline' || mode === 'otel-auto' || mode === 'edot') Object.assign(env, otelEnv(collector.otlpUrl));
+  if (mode === 'faultline' || mode === 'faultline-own' || mode === 'otel-auto' || mode === 'edot') Object.assign(env, otelEnv(collector.otlpUrl));
   // The app does not use pg, but inside this repository pg resolves from the root's dev
-  // dependencies, and faultline would load its pg instrumentation and loader hooks as for an app
-  // that does (about 45 ms of start-up, nothing per request). Name the app's real set instead.
-  if (mode === 'faultline') env.OTEL_NODE_ENABLED_INSTRUMENTATIONS = 'http,undici';
+  // dependencies, and faultline would load its pg instrumentation as for an app that does (nothing
+  // per request). Name the app's real set instead: express is the app's (its error path).
+  if (mode === 'faultline' || mode === 'faultline-own') env.OTEL_NODE_ENABLED_INSTRUMENTATIONS = 'http,undici,express';
   if (mode === 'edot') {
     // EDOT's OpAMP central configuration stays off without an endpoint; say so explicitly anyway.
     env.ELASTIC_OTEL_OPAMP_ENDPOINT = '';

@@ -1,13 +1,7 @@
 import { type Attributes, type Span, trace } from '@opentelemetry/api';
 import { AppError, isAppError } from '../errors/app-error.ts';
-import {
-  DatabaseConflict,
-  DatabaseConstraint,
-  DatabaseError,
-  DatabaseTimeout,
-  DatabaseTransactionAborted,
-  DatabaseUnavailable,
-} from '../errors/catalog.ts';
+import { DatabaseError, DatabaseUnavailable } from '../errors/catalog.ts';
+import { pgClientTranslation, pgServerTranslation, SQLSTATE, type DatabaseTranslation } from '../errors/drivers/pg-errors.ts';
 import { isObjectLike, readProperty, readString } from '../errors/safe-read.ts';
 import {
   ATTR_DB_COLLECTION_NAME,
@@ -19,58 +13,8 @@ import {
 } from '../semconv.ts';
 import { warnOnce } from '../warn.ts';
 
-type AppErrorClass = new (message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) => AppError;
-
-interface Translation {
-  kind: AppErrorClass;
-  message?: string;
-}
-
-const SQLSTATE = /^[0-9A-Z]{5}$/;
-
-/**
- * SQLSTATE → faultline error. Infrastructure trouble is retryable and answered 503/504 (never a
- * bug-looking 500, never a user error); constraint violations are the client's data.
- * Reference: https://www.postgresql.org/docs/current/errcodes-appendix.html
- */
-const BY_SQLSTATE: ReadonlyMap<string, Translation> = new Map<string, Translation>([
-  ['23505', { kind: DatabaseConflict, message: 'A record with the same unique key already exists' }],
-  ['23P01', { kind: DatabaseConflict, message: 'The record overlaps an existing one (exclusion constraint)' }],
-  ['23503', { kind: DatabaseConstraint, message: 'The record refers to a row that does not exist, or is still referred to (foreign key)' }],
-  ['23502', { kind: DatabaseConstraint, message: 'A required value is missing (not-null constraint)' }],
-  ['23514', { kind: DatabaseConstraint, message: 'A value is out of the allowed range (check constraint)' }],
-  ['23001', { kind: DatabaseConstraint, message: 'The record is still referred to (restrict)' }],
-  ['40001', { kind: DatabaseTransactionAborted, message: 'The transaction could not be serialized with a concurrent one and was rolled back' }],
-  ['40P01', { kind: DatabaseTransactionAborted, message: 'The transaction was rolled back to resolve a deadlock' }],
-  ['57014', { kind: DatabaseTimeout, message: 'The query was cancelled (statement timeout or cancel request)' }],
-  ['55P03', { kind: DatabaseTimeout, message: 'A lock could not be acquired in time' }],
-  ['25P03', { kind: DatabaseTimeout, message: 'The session was closed after idling in a transaction' }],
-  ['53300', { kind: DatabaseUnavailable, message: 'The database has no free connection slots' }],
-  ['57P01', { kind: DatabaseUnavailable, message: 'The database connection was terminated by an administrator or a shutdown' }],
-  ['57P02', { kind: DatabaseUnavailable, message: 'The database connection was terminated by a server crash' }],
-  ['57P03', { kind: DatabaseUnavailable, message: 'The database is starting up or shutting down' }],
-]);
-
-/** Whole SQLSTATE classes that mean "the server or the link is in trouble". */
-const BY_CLASS: ReadonlyMap<string, Translation> = new Map<string, Translation>([
-  ['08', { kind: DatabaseUnavailable, message: 'The database connection failed' }],
-  ['53', { kind: DatabaseUnavailable, message: 'The database is out of resources' }],
-  ['57', { kind: DatabaseUnavailable, message: 'The database stopped the operation' }],
-  ['58', { kind: DatabaseUnavailable, message: 'The database hit a system error' }],
-]);
-
 /** Node socket errors on the way to the server. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED']);
-
-/** Errors node-postgres and pg-pool raise without a SQLSTATE (their exact messages). */
-function byDriverMessage(message: string): Translation | undefined {
-  if (message === 'Query read timeout') return { kind: DatabaseTimeout, message: 'The database did not answer the query in time' };
-  if (message.startsWith('Connection terminated') || message.endsWith('is not queryable')) {
-    return { kind: DatabaseUnavailable, message: 'The database connection was terminated' };
-  }
-  if (message === 'timeout exceeded when trying to connect') return { kind: DatabaseUnavailable, message: 'No database connection became available in time' };
-  return undefined;
-}
 
 /** A server error from node-postgres: a five-character SQLSTATE `code` and a `severity`. */
 export function isPgError(err: unknown): boolean {
@@ -78,14 +22,15 @@ export function isPgError(err: unknown): boolean {
   return typeof code === 'string' && SQLSTATE.test(code) && typeof readProperty(err, 'severity') === 'string';
 }
 
-function translationFor(err: unknown): Translation {
+const UNREACHABLE: DatabaseTranslation = { kind: DatabaseUnavailable, message: 'The database could not be reached' };
+const OTHER: DatabaseTranslation = { kind: DatabaseError };
+
+function translationFor(err: unknown): DatabaseTranslation {
   const code = readString(err, 'code', 64);
-  if (code !== undefined && isPgError(err)) {
-    return BY_SQLSTATE.get(code) ?? BY_CLASS.get(code.slice(0, 2)) ?? { kind: DatabaseError };
-  }
-  if (code !== undefined && NETWORK_CODES.has(code)) return { kind: DatabaseUnavailable, message: 'The database could not be reached' };
+  if (code !== undefined && isPgError(err)) return pgServerTranslation(code);
+  if (code !== undefined && NETWORK_CODES.has(code)) return UNREACHABLE;
   const message = readString(err, 'message', 256);
-  return (message === undefined ? undefined : byDriverMessage(message)) ?? { kind: DatabaseError };
+  return (message === undefined ? undefined : pgClientTranslation(message)) ?? OTHER;
 }
 
 /** Names from the error that identify schema objects, never values (pg's `detail` echoes the row: it is left out). */

@@ -22,3 +22,9 @@ const CATEGORY_SET: ReadonlySet<string> = new Set(ERROR_CATEGORIES);
 export function isErrorCategory(value: unknown): value is ErrorCategory {
   return typeof value === 'string' && CATEGORY_SET.has(value);
 }
+
+/** What a rule decides about an error: its category, and whether trying again may succeed. */
+export interface CategoryVerdict {
+  readonly category: ErrorCategory;
+  readonly retryable: boolean;
+}

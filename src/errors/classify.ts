@@ -1,5 +1,7 @@
-import type { ErrorCategory } from './category.ts';
+import type { CategoryVerdict, ErrorCategory } from './category.ts';
+import type { ErrorDescription, ErrorInfo } from './error-info.ts';
 import { isErrorCategory } from './category.ts';
+import { driverVerdict } from './drivers/drivers.ts';
 import { fingerprint } from './fingerprint.ts';
 import { memoFor, peekMemo, type ErrorMemo } from './memo.ts';
 import { MAX_MESSAGE_LENGTH, MAX_TYPE_LENGTH } from './limits.ts';
@@ -7,29 +9,11 @@ import { activeRedactionPatterns, redactText } from './redact.ts';
 import { cut, isObjectLike } from './safe-read.ts';
 import { readThrown, type ThrownFacts } from './thrown.ts';
 
-/** What faultline knows about a thrown value; every field is bounded and safe to export. */
-export interface ErrorInfo {
-  /**
-   * `error.type`: the stable code where there is one (taxonomy codes, `ECONNREFUSED`), else the
-   * class name, else `_OTHER`. At most 64 characters of `[A-Za-z0-9_.:-]`.
-   */
-  type: string;
-  category: ErrorCategory;
-  /** The value's string `code`, if any (capped, redacted). */
-  code: string | undefined;
-  retryable: boolean;
-  /** Grouping key: 16 hex characters, equal for the same bug across processes and releases. */
-  fingerprint: string;
-  /** Redacted message, at most 1024 characters. */
-  message: string;
-}
+export type { ErrorDescription, ErrorInfo } from './error-info.ts';
 
 export const OTHER_TYPE = '_OTHER';
 
-interface Rule {
-  category: ErrorCategory;
-  retryable: boolean;
-}
+type Rule = CategoryVerdict;
 
 const rule = (category: ErrorCategory, retryable = false): Rule => ({ category, retryable });
 
@@ -173,6 +157,9 @@ function ruleFor(facts: ThrownFacts, depth: number): Rule {
     if (known !== undefined) return withExplicit(known);
     if (facts.code.startsWith('UND_ERR_') || facts.code.startsWith('HPE_')) return withExplicit(rule('dependency'));
   }
+  // Before the class names: ioredis's "Command aborted due to connection close" is named AbortError.
+  const fromDriver = driverVerdict(facts);
+  if (fromDriver !== undefined) return withExplicit(fromDriver);
   const byName = facts.name === undefined ? undefined : KNOWN_NAMES.get(facts.name);
   if (byName !== undefined) return withExplicit(byName);
   if (facts.status !== undefined) return withExplicit(statusRule(facts.status));
@@ -195,9 +182,6 @@ function childrenRule(children: unknown[], depth: number): Rule {
   return agreed === undefined ? rule('internal') : rule(agreed, retryable);
 }
 
-/** ErrorInfo without the fingerprint, which costs a stack parse and a hash. */
-export type ErrorDescription = Omit<ErrorInfo, 'fingerprint'>;
-
 function describe(facts: ThrownFacts): ErrorDescription {
   const verdict = judge(facts, 0);
   const rawMessage = verdict.innerMessage === undefined ? facts.message : `${facts.message}: ${verdict.innerMessage}`;
@@ -219,6 +203,8 @@ function sameFacts(a: ThrownFacts, b: ThrownFacts): boolean {
     a.constructorName === b.constructorName &&
     a.status === b.status &&
     a.retryable === b.retryable &&
+    a.driver?.sqlState === b.driver?.sqlState &&
+    a.driver?.errno === b.driver?.errno &&
     (a.appError === undefined) === (b.appError === undefined) &&
     a.appError?.category === b.appError?.category &&
     a.appError?.retryable === b.appError?.retryable

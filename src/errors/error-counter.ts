@@ -20,10 +20,12 @@ export function createErrorCounter(meter: Meter): Counter {
 
 /**
  * The series `app.errors` can have: every distinct `error.type` up to `maxErrorTypes`, plus
- * `_OTHER`, times each category, times handled true/false.
+ * `_OTHER`, times each category, times handled true/false; plus one, because the SDK keeps one
+ * slot of its limit for the overflow series (it folds new series into overflow once limit - 1
+ * series exist).
  */
 export function errorCounterCardinalityLimit(maxErrorTypes: number = getRuntime().config.maxErrorTypes): number {
-  return (maxErrorTypes + 1) * ERROR_CATEGORIES.length * 2;
+  return (maxErrorTypes + 1) * ERROR_CATEGORIES.length * 2 + 1;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ErrorDescription, ErrorInfo } from './classify.ts';
+import type { ErrorDescription, ErrorInfo } from './error-info.ts';
 import type { ThrownFacts } from './thrown.ts';
 
 /**

@@ -38,6 +38,13 @@ export interface RecordErrorOptions {
   /** False leaves the span status alone (a 4xx answer is not a failed server span). Default true. */
   setStatus?: boolean;
   /**
+   * True when the error was seen on its way through the app rather than recorded by it: a logger's
+   * error line, a framework handing the error to the app's own handler. On a span whose status is
+   * decided when it ends (the HTTP server span: the response's status decides) the status is then
+   * left to that, unless `setStatus` says otherwise. Default false.
+   */
+  observed?: boolean;
+  /**
    * False records on the span only, without counting and without marking the error as recorded:
    * for instrumentation spans (an HTTP client span seeing a failed call) whose error is counted
    * where the app handles it. Default true.
@@ -81,7 +88,7 @@ export function recordUnlessRecorded(err: unknown, options: RecordErrorOptions =
     const memo = memoFor(err);
     info = memo?.info ?? (outer === undefined ? classify(err) : classifyFacts(outer.facts, memo));
     if (memo !== undefined) rememberInfoIn(memo, info);
-    if (span !== undefined) recordOnSpan(span, info, tree, runtime, options, memo);
+    if (span !== undefined) recordOnSpan(span, info, tree, runtime, options.setStatus ?? !(options.observed === true && statusDecidedAtEnd(span)), options, memo);
     if (counter !== undefined) {
       counter.add(1, {
         [ATTR_ERROR_TYPE]: cappedType(info.type, runtime),
@@ -106,6 +113,19 @@ export function wasRecorded(err: unknown): boolean {
   }
 }
 
+/**
+ * Set (to true) on spans whose status is decided when they end, as the HTTP server span's is by the
+ * response's status: an error observed on them leaves the status to that.
+ */
+export const STATUS_DECIDED_AT_END = Symbol.for('faultline.span.statusDecidedAtEnd');
+
+function statusDecidedAtEnd(span: Span): boolean {
+  return (span as Span & { [STATUS_DECIDED_AT_END]?: unknown })[STATUS_DECIDED_AT_END] === true;
+}
+
+/** recordError's options for an error observed on its way (loggers, framework error paths); handled. */
+export const OBSERVED: Readonly<RecordErrorOptions> = Object.freeze({ handled: true, observed: true });
+
 function spanFor(options: RecordErrorOptions): Span | undefined {
   const span = options.span ?? trace.getActiveSpan();
   if (span === undefined) return undefined;
@@ -126,6 +146,7 @@ function recordOnSpan(
   info: ErrorInfo,
   tree: ReturnType<typeof walkErrorTree>,
   runtime: Runtime,
+  setStatus: boolean,
   options: RecordErrorOptions,
   outerMemo: ErrorMemo | undefined,
 ): void {
@@ -153,7 +174,7 @@ function recordOnSpan(
     }
     span.addEvent(EVENT_EXCEPTION, attributes);
   });
-  if (options.setStatus !== false) {
+  if (setStatus) {
     span.setAttribute(ATTR_ERROR_TYPE, info.type);
     span.setStatus({ code: SpanStatusCode.ERROR, message: cut(`${info.type}: ${info.message}`, MAX_STATUS_DESCRIPTION_LENGTH) });
   }

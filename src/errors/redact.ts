@@ -27,6 +27,13 @@ const SECRET_NAMES =
   'api[_-]?key|apikey|access[_-]?key|secret[_-]?key|access[_-]?token|refresh[_-]?token|id[_-]?token|auth[_-]?token|' +
   'session[_-]?(?:id|token)|client[_-]?secret|private[_-]?key|credentials?|signature|passphrase|password|passwd|pwd|secret|token';
 
+/**
+ * Not a value but the start of a sentence: at the start of an unquoted value, when the name before
+ * it was not quoted and the separator was a colon, a word of letters followed on the same line by
+ * another word (a validation message such as "password: too short").
+ */
+const PROSE_AFTER_COLON = `(?!(?<=[^"'\\s]\\s*:[ \\t]*)[A-Za-z]+[,.;:!?]?[ \\t]+[A-Za-z])`;
+
 /** Keeps the quotes around a masked value so JSON-ish text stays readable. */
 function maskQuoted(_match: string, prefix: string, value: string): string {
   const quote = value.startsWith('"') ? '"' : value.startsWith("'") ? "'" : '';
@@ -90,11 +97,14 @@ export const DEFAULT_REDACTION_PATTERNS: readonly RedactionPattern[] = Object.fr
   { name: 'sendgrid-key', requires: /SG\./, pattern: /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, replace: '[REDACTED:key]' },
   { name: 'llm-api-key', requires: /sk-/, pattern: /\bsk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{20,}/g, replace: '[REDACTED:key]' },
   {
-    // token=…, "password": "…", x-api-key: …, ?pwd=… — the name stays, the value goes.
+    // token=…, "password": "…", x-api-key: …, ?pwd=… — the name stays, the value goes. After an
+    // unquoted name and a colon, a word followed by more words is prose ("password: too short"),
+    // not a value: it stays. Values with digits or symbols, quoted values, values after `=` and
+    // after a quoted name are masked whatever follows them.
     name: 'secret-parameter',
     requires: /key|token|secret|pass|pwd|credential|signature/i,
     pattern: new RegExp(
-      `((?:${SECRET_NAMES})["']?\\s*[:=]\\s*)("[^"\\r\\n]{0,4096}"|'[^'\\r\\n]{0,4096}'|[^\\s&;,"'}<>\\]]+)`,
+      `((?:${SECRET_NAMES})["']?\\s*[:=]\\s*)("[^"\\r\\n]{0,4096}"|'[^'\\r\\n]{0,4096}'|${PROSE_AFTER_COLON}[^\\s&;,"'}<>\\]]+)`,
       'gi',
     ),
     replace: maskQuoted,
@@ -109,11 +119,12 @@ export const DEFAULT_REDACTION_PATTERNS: readonly RedactionPattern[] = Object.fr
     replace: '[REDACTED:email]',
   },
   {
-    // Card numbers: 13–19 digits (spaces or dashes allowed), a card-network first digit (2–6) and a
-    // valid Luhn checksum. Epoch timestamps start with 1 and random numbers fail Luhn 9 times in 10.
+    // Card numbers: a run of 13–19 digits (spaces or dashes allowed) with a valid Luhn checksum,
+    // whatever the first digit: UATP cards start with 1, UnionPay and RuPay with 8, Troy with 9.
+    // A run that fails Luhn (nine random numbers in ten) is left alone, and so is a fraction (.4111…).
     name: 'card-number',
     requires: /\d(?:[ -]?\d){12}/,
-    pattern: /(?<![\d.])[2-6](?:[ -]?\d){12,18}(?!\d)/g,
+    pattern: /(?<![\d.])\d(?:[ -]?\d){12,18}(?!\d)/g,
     replace: (match: string) => (luhnValid(match.replace(/[ -]/g, '')) ? '[REDACTED:card]' : match),
   },
 ]);

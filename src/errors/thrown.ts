@@ -1,5 +1,6 @@
 import { APP_ERROR_BRAND } from './app-error.ts';
 import { boundedCopy } from './bounded-copy.ts';
+import { readDriverFacts, type DriverFacts } from './drivers/drivers.ts';
 import { MAX_AGGREGATE_CHILDREN, MAX_CODE_LENGTH, MAX_STACK_INPUT } from './limits.ts';
 import { constructorName, cut, hasProperty, isErrorLike, isObjectLike, readArray, readProperty, readString, safeString } from './safe-read.ts';
 
@@ -25,6 +26,8 @@ export interface ThrownFacts {
   appError: { category: unknown; retryable: unknown } | undefined;
   /** An explicit boolean `retryable` property on a non-AppError. */
   retryable: boolean | undefined;
+  /** SQLSTATE and errno of a database server error (node-postgres, mysql2). */
+  driver: DriverFacts | undefined;
 }
 
 function httpStatus(value: object): number | undefined {
@@ -60,17 +63,19 @@ export function readThrown(value: unknown): ThrownFacts {
       status: undefined,
       appError: undefined,
       retryable: undefined,
+      driver: undefined,
     };
   }
   const errorLike = isErrorLike(value);
   const brand = readProperty(value, APP_ERROR_BRAND) === true;
   const message = readString(value, 'message', RAW_MESSAGE_LENGTH);
   const retryable = readProperty(value, 'retryable');
+  const code = readString(value, 'code', MAX_CODE_LENGTH);
   return {
     kind: errorLike ? 'error' : 'object',
     name: readString(value, 'name', 256),
     constructorName: constructorName(value),
-    code: readString(value, 'code', MAX_CODE_LENGTH),
+    code,
     message: message ?? (errorLike ? '' : preview(value)),
     stack: readString(value, 'stack', MAX_STACK_INPUT),
     hasCause: hasProperty(value, 'cause'),
@@ -79,5 +84,6 @@ export function readThrown(value: unknown): ThrownFacts {
     status: httpStatus(value),
     appError: brand ? { category: readProperty(value, 'category'), retryable: readProperty(value, 'retryable') } : undefined,
     retryable: typeof retryable === 'boolean' ? retryable : undefined,
+    driver: brand ? undefined : readDriverFacts(value, code),
   };
 }

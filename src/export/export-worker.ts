@@ -378,10 +378,10 @@ function spoolEverything(): void {
   metricsInFlight = false;
   if (metricsNext !== undefined) spoolRequest('metrics', metricsNext.request, metricsNext.count);
   metricsNext = undefined;
-  const resource = resourceAttributes === undefined ? undefined : resourceFromAttributes(resourceAttributes);
+  const resource = resourceFromAttributes(resourceAttributes);
   for (const waiting of waitingMetrics.splice(0)) {
     // Not yet encoded: encoded now when the encoder is there; else the main thread counts them lost.
-    if (encodeMetrics === undefined || resource === undefined) continue;
+    if (encodeMetrics === undefined) continue;
     try {
       spoolRequest('metrics', encodeMetrics({ resource, scopeMetrics: waiting.scopeMetrics as ResourceMetrics['scopeMetrics'] }), waiting.count);
     } catch {

@@ -32,11 +32,11 @@ interface ObservableInstrument {
   _metricStorages: MetricStorage[];
 }
 interface MeterSharedState {
-  metricStorageRegistry: { getStorages(collector: unknown): MetricStorage[] };
+  metricStorageRegistry: { getStorages(collector: unknown): MetricStorage[] } | undefined;
   observableRegistry: {
     _callbacks: { callback: (result: unknown) => unknown; instrument: ObservableInstrument }[];
     _batchCallbacks: { callback: (result: unknown) => unknown; instruments: Set<ObservableInstrument> }[];
-  };
+  } | undefined;
   _instrumentationScope: PlainScopeMetrics['scope'];
 }
 
@@ -58,15 +58,15 @@ export async function prepareMetricsAtExit(): Promise<void> {
   }
 }
 
-function unknownShape(what: string): undefined {
+function unknownShape(what: string): void {
   warnOnce('metrics-at-exit', `metrics cannot be collected at exit with this @opentelemetry/sdk-metrics (${what}); they are delivered on signals and crashes only`);
   return undefined;
 }
 
 /** Runs observable callbacks synchronously (a callback that returns a promise contributes what it observed before). */
 function observeNow(state: MeterSharedState, time: unknown): void {
-  if (resultClasses === undefined) return;
   const registry = state.observableRegistry;
+  if (resultClasses === undefined || registry === undefined) return;
   for (const { callback, instrument } of registry._callbacks) {
     try {
       const result = new resultClasses.single(instrument._descriptor.name, instrument._descriptor.valueType);
@@ -94,14 +94,21 @@ function observeNow(state: MeterSharedState, time: unknown): void {
 export function collectMetricsNow(reader: MetricReader, producers: readonly SyncMetricProducer[]): PlainScopeMetrics[] | undefined {
   const collector = (reader as unknown as { _sdkMetricProducer?: { _sharedState?: { meterSharedStates?: Map<unknown, MeterSharedState> } } })._sdkMetricProducer;
   const states = collector?._sharedState?.meterSharedStates;
-  if (!(states instanceof Map)) return unknownShape('no meter states on the reader');
+  if (!(states instanceof Map)) {
+    unknownShape('no meter states on the reader');
+    return undefined;
+  }
   const time = millisToHrTime(Date.now());
   const scopeMetrics: PlainScopeMetrics[] = [];
   for (const state of states.values()) {
-    if (typeof state.metricStorageRegistry?.getStorages !== 'function' || !Array.isArray(state.observableRegistry?._callbacks)) return unknownShape('meter state');
+    const storages = state.metricStorageRegistry;
+    if (typeof storages?.getStorages !== 'function' || !Array.isArray(state.observableRegistry?._callbacks)) {
+      unknownShape('meter state');
+      return undefined;
+    }
     observeNow(state, time);
     const metrics: MetricData[] = [];
-    for (const storage of state.metricStorageRegistry.getStorages(collector)) {
+    for (const storage of storages.getStorages(collector)) {
       const data = storage.collect(collector, time);
       if (data !== undefined && data !== null) metrics.push(data);
     }

@@ -1,4 +1,3 @@
-import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 
 /** The attribute set on a span that was still open when the process exited and was ended then. */
@@ -16,7 +15,7 @@ const MAX_TRACKED = 4096;
 export class OpenSpans implements SpanProcessor {
   readonly #open = new Set<Span>();
 
-  onStart(span: Span, _parentContext: Context): void {
+  onStart(span: Span): void {
     if (this.#open.size < MAX_TRACKED && span.isRecording()) this.#open.add(span);
   }
 

@@ -38,7 +38,7 @@ export class EncodedOtlpExporter extends OTLPExporterBase<Uint8Array> {
         component,
         // The helper counts items of a request for the SDK's self-metrics, which are off (no meter
         // provider is given); ours are bytes it cannot count, so it counts none.
-        { name: metrics.name, countItems: () => 0 } as never,
+        { name: metrics.name, countItems: () => 0 },
         undefined,
       ),
     );

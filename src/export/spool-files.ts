@@ -30,9 +30,9 @@ const PATTERN = /^(traces|metrics|logs)-(\d+-\d+(?:-r\d+)?)\.jsonl(?:\.(part|cor
 export function parseSpoolFileName(name: string): SpoolFileName | undefined {
   const match = PATTERN.exec(name);
   if (match === null) return undefined;
-  const [, signal, writer, suffix, claimer] = match;
+  const [, signal = '', writer = '', suffix, claimer] = match;
   const state: SpoolFileState = claimer !== undefined ? 'shipping' : suffix === 'part' ? 'open' : suffix === 'corrupt' ? 'corrupt' : 'complete';
-  return { name, signal: signal as ExportSignal, writer: writer!, state, claimer, completeName: `${signal!}-${writer!}.jsonl` };
+  return { name, signal: signal as ExportSignal, writer, state, claimer, completeName: `${signal}-${writer}.jsonl` };
 }
 
 export function openFileName(signal: ExportSignal, processKey: string): string {

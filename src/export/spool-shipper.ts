@@ -73,8 +73,7 @@ async function shipFile(
   }
   const lines = text.split('\n').filter((line) => line !== '');
   const corrupt: string[] = [];
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index]!;
+  for (const [index, line] of lines.entries()) {
     let request: unknown;
     try {
       request = JSON.parse(line);

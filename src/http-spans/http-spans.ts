@@ -21,7 +21,10 @@ import { redactText } from '../errors/redact.ts';
 import { subscribeChannels } from './channel-subscriptions.ts';
 import type { EnterableContextManager } from './context-manager.ts';
 import type { HttpDurationHistogram } from './http-duration-histogram.ts';
-import { type ServerSpanSettings, startServerSpan as startSpanForRequest } from './server-span.ts';
+import { MAX_STATUS_DESCRIPTION_LENGTH } from '../errors/limits.ts';
+import { cut } from '../errors/safe-read.ts';
+import { ATTR_EXCEPTION_INDEX, ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_TYPE, EVENT_EXCEPTION } from '../semconv.ts';
+import { type ServerSpan, type ServerSpanSettings, startServerSpan as startSpanForRequest } from './server-span.ts';
 import { markSpanFailed } from './span-failure.ts';
 
 /**
@@ -131,14 +134,37 @@ function endServerSpan(span: Span, method: string, request: ServerRequestStart['
     span.updateName(`${method} ${route}`);
   }
   if (!response.writableFinished) {
-    // The client went away before the response was complete.
-    markSpanFailed(span, 'aborted', 'response aborted before it was complete');
+    // The client went away before the response was complete, or the app cut it (a stream that failed).
+    const cause = lastRecordedError(span);
+    markSpanFailed(span, cause?.type ?? 'aborted', cause?.description ?? 'response aborted before it was complete');
   } else if (status >= 500) {
-    // Semantic conventions: a server span is an error for 5xx only; 4xx is the client's fault.
-    markSpanFailed(span, String(status), undefined);
+    // Semantic conventions: a server span is an error for 5xx only; 4xx is the client's fault. An
+    // error recorded on the way (the app's own error handler answered) names the failure.
+    const cause = lastRecordedError(span);
+    markSpanFailed(span, cause?.type ?? String(status), cause?.description);
   }
   span.end();
   return route;
+}
+
+/**
+ * The type and description of the last error recorded on the span (its outermost exception event),
+ * when one was: an error the app's own handler answered, seen by a framework hook or a logger.
+ * Only failed requests get here, and their spans hold a few events at most.
+ */
+function lastRecordedError(span: Span): { type: string; description: string } | undefined {
+  const events = (span as Partial<ServerSpan>).events;
+  if (events === undefined) return undefined;
+  for (let index = events.length - 1; index >= 0; index -= 1) {
+    const event = events[index];
+    const attributes = event?.attributes;
+    if (event?.name !== EVENT_EXCEPTION || attributes?.[ATTR_EXCEPTION_INDEX] !== 0) continue;
+    const type = attributes[ATTR_EXCEPTION_TYPE];
+    if (typeof type !== 'string') continue;
+    const message = attributes[ATTR_EXCEPTION_MESSAGE];
+    return { type, description: cut(typeof message === 'string' ? `${type}: ${message}` : type, MAX_STATUS_DESCRIPTION_LENGTH) };
+  }
+  return undefined;
 }
 
 /** `http.server.request.duration`: the request count and latency the SLO burn-rate alerts divide by. */

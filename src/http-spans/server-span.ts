@@ -31,6 +31,7 @@ import {
 import type { Resource } from '@opentelemetry/resources';
 import { type ReadableSpan, type Sampler, SamplingDecision, type SpanProcessor, type TimedEvent } from '@opentelemetry/sdk-trace';
 import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE } from '@opentelemetry/semantic-conventions';
+import { STATUS_DECIDED_AT_END } from '../errors/record-error.ts';
 
 /** The SDK's span limits with every field set (its defaults, faultline's value length limit). */
 export interface EffectiveSpanLimits {
@@ -133,6 +134,11 @@ export class ServerSpan implements Span, ReadableSpan {
 
   spanContext(): SpanContext {
     return this.#context;
+  }
+
+  /** The response's status decides this span's status when it ends (http-spans.ts), not an error seen on the way. */
+  get [STATUS_DECIDED_AT_END](): boolean {
+    return true;
   }
 
   get duration(): HrTime {

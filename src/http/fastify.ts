@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { trace } from '@opentelemetry/api';
+import { type Span, trace } from '@opentelemetry/api';
+import { OBSERVED, recordError } from '../errors/record-error.ts';
 import { readProperty } from '../errors/safe-read.ts';
 import { ATTR_HTTP_ROUTE } from '../semconv.ts';
 import { respondWithError, type ErrorExchange } from './error-response.ts';
@@ -25,9 +26,12 @@ export interface FastifyReplyLike {
 
 export type FastifyErrorHandler = (error: unknown, request: FastifyRequestLike, reply: FastifyReplyLike) => void;
 
+type OnSendHook = (request: FastifyRequestLike, reply: FastifyReplyLike, payload: unknown, done: (err: null, payload: unknown) => void) => void;
+
 interface FastifyInstanceLike {
   setErrorHandler(handler: FastifyErrorHandler): unknown;
   addHook(name: 'onRequest', hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void) => void): unknown;
+  addHook(name: 'onSend', hook: OnSendHook): unknown;
 }
 
 /** The route template (`/orders/:id`), bounded unlike the path; undefined for unmatched requests. */
@@ -75,6 +79,68 @@ export function fastifyErrorHandler(options: ProblemOptions = {}): FastifyErrorH
   };
 }
 
+interface NodeStreamLike {
+  pipe(...args: unknown[]): unknown;
+  once(event: 'error', listener: (error: unknown) => void): unknown;
+}
+
+function isNodeStream(payload: unknown): payload is NodeStreamLike {
+  return typeof readProperty(payload, 'pipe') === 'function' && typeof readProperty(payload, 'once') === 'function';
+}
+
+function isWebStream(payload: unknown): payload is ReadableStream<unknown> {
+  return typeof ReadableStream === 'function' && payload instanceof ReadableStream;
+}
+
+function recordStreamError(error: unknown, span: Span | undefined): void {
+  // A stream that fails before the headers go out reaches the error handler as well: recorded once.
+  if (span !== undefined) recordError(error, { span, ...OBSERVED });
+}
+
+/** The same stream, read through a reader that sees its failure: Fastify gives no other sight of it. */
+function watchedWebStream(source: ReadableStream<unknown>, span: Span | undefined): ReadableStream<unknown> {
+  const reader = source.getReader();
+  return new ReadableStream<unknown>({
+    async pull(controller) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        recordStreamError(error, span);
+        controller.error(error);
+        return;
+      }
+      if (chunk.done) controller.close();
+      else controller.enqueue(chunk.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
+
+/**
+ * `reply.send(stream)`: once the stream has sent the headers with its first chunk, Fastify meets its
+ * failure by cutting the connection, without its error handler (or any hook) seeing the error.
+ * This watches the stream and records its failure on the request's span.
+ */
+const watchStreamPayload: OnSendHook = (_request, _reply, payload, done) => {
+  let sent = payload;
+  try {
+    if (isNodeStream(payload)) {
+      const span = trace.getActiveSpan();
+      payload.once('error', (error) => {
+        recordStreamError(error, span);
+      });
+    } else if (isWebStream(payload)) {
+      sent = watchedWebStream(payload, trace.getActiveSpan());
+    }
+  } catch {
+    // watching a stream must never fail the response
+  }
+  done(null, sent);
+};
+
 /** Fastify's `fastify-plugin` marks, set by hand so the plugin applies to the whole app without that package. */
 const SKIP_OVERRIDE = Symbol.for('skip-override');
 const DISPLAY_NAME = Symbol.for('fastify.display-name');
@@ -85,9 +151,10 @@ export type FastifyErrorPlugin = ((instance: FastifyInstanceLike, options: unkno
 };
 
 /**
- * `await app.register(fastifyErrorPlugin())`: sets `fastifyErrorHandler` as the app's error handler
- * and adds an onRequest hook that puts the route template (`http.route`) on every server span, so
- * spans and the request-duration metric group by route.
+ * `await app.register(fastifyErrorPlugin())`: sets `fastifyErrorHandler` as the app's error handler,
+ * adds an onRequest hook that puts the route template (`http.route`) on every server span, so
+ * spans and the request-duration metric group by route, and an onSend hook that records the
+ * failure of a streamed response (`reply.send(stream)`) that fails after its headers were sent.
  */
 export function fastifyErrorPlugin(options: ProblemOptions = {}): FastifyErrorPlugin {
   const plugin = (instance: FastifyInstanceLike, _options: unknown, done: (err?: Error) => void): void => {
@@ -101,6 +168,7 @@ export function fastifyErrorPlugin(options: ProblemOptions = {}): FastifyErrorPl
       }
       hookDone();
     });
+    instance.addHook('onSend', watchStreamPayload);
     instance.setErrorHandler(fastifyErrorHandler(options));
     done();
   };

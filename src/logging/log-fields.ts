@@ -1,4 +1,4 @@
-import { recordUnlessRecorded } from '../errors/record-error.ts';
+import { OBSERVED, recordUnlessRecorded } from '../errors/record-error.ts';
 import { isSensitiveKey, REDACTED, redactText, redactValue } from '../errors/redact.ts';
 import { isErrorLike, readProperty } from '../errors/safe-read.ts';
 import { serializeError, type SerializedError } from '../errors/serialize.ts';
@@ -63,7 +63,6 @@ function redactNumber(value: number): number | string {
 }
 
 const ERROR_LEVEL = 50;
-const HANDLED = Object.freeze({ handled: true });
 
 /**
  * The arguments of one log call, redacted, with the error recorded when the line is error level.
@@ -71,7 +70,8 @@ const HANDLED = Object.freeze({ handled: true });
  * Rule for an error that a boundary (HTTP middleware, the lifecycle) also records: the logger calls
  * `recordError(err, { handled: true })` (without asking for the ErrorInfo) and recordError records each error object once, so
  * `logger.error({ err })` plus the middleware count the error once and put one exception event on
- * the span, whichever runs first.
+ * the span, whichever runs first. On the HTTP server span the response's status decides the span's
+ * status (a 4xx answer is not a failed span), not the log line.
  */
 export function prepareArguments(args: unknown[], level: number, errorKey: string): unknown[] {
   const first = args[0];
@@ -86,7 +86,7 @@ export function prepareArguments(args: unknown[], level: number, errorKey: strin
   }
   if (error !== undefined && level >= ERROR_LEVEL) {
     try {
-      recordUnlessRecorded(error, HANDLED);
+      recordUnlessRecorded(error, OBSERVED);
     } catch {
       // Recording is best effort; the line is still written.
     }

@@ -8,18 +8,20 @@ import { registerLoaderHooks } from './loader-hooks.ts';
 /**
  * Patching instrumentations (everything but HTTP and fetch, which come from diagnostics_channel).
  *
- * The curated default is `pg`, shipped with faultline and enabled only when the app can resolve
- * `pg`. Any other name in OTEL_NODE_ENABLED_INSTRUMENTATIONS loads the app's own
+ * The curated defaults are `pg` and `express` (Express's error path only), shipped with faultline
+ * and enabled only when the app can resolve the library. Any other name in OTEL_NODE_ENABLED_INSTRUMENTATIONS loads the app's own
  * `@opentelemetry/instrumentation-<name>` package, so users extend the set without faultline
  * shipping the metapackage.
  */
 
 const BUNDLED: Record<string, () => Promise<Record<string, unknown>>> = {
   pg: () => import('@opentelemetry/instrumentation-pg'),
+  // Not instrumentation-express: only Express's error path, recorded on the server span (no spans).
+  express: () => import('../framework-errors/express-error-capture.ts'),
 };
 
 /** Names handled by diagnostics_channel subscribers instead of an instrumentation package. */
-export const CHANNEL_INSTRUMENTATIONS = new Set(['http', 'undici', 'fetch']);
+export const CHANNEL_INSTRUMENTATIONS = new Set(['http', 'undici', 'fetch', 'fastify']);
 
 function appRequire(): NodeJS.Require {
   const entry = process.argv[1];

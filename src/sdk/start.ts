@@ -22,6 +22,7 @@ import { enableFetchSpans } from '../http-spans/fetch-spans.ts';
 import { HttpDurationHistogram } from '../http-spans/http-duration-histogram.ts';
 import type { EffectiveSpanLimits } from '../http-spans/server-span.ts';
 import { enableHttpSpans } from '../http-spans/http-spans.ts';
+import { enableFastifyErrorCapture } from '../framework-errors/fastify-error-channel.ts';
 import { enablePatchingInstrumentations } from './instrumentations.ts';
 import { buildResource } from './resource.ts';
 
@@ -175,6 +176,7 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
       fetchSpans.disable();
     });
   }
+  if (enabled.includes('fastify')) disable.push(enableFastifyErrorCapture());
   const patching = await enablePatchingInstrumentations(enabled);
   disable.push(() => {
     patching.disable();

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { types } from 'node:util';
 import vm from 'node:vm';
 import { AppError } from '../../src/errors/app-error.ts';
+import { ERROR_CATEGORIES } from '../../src/errors/category.ts';
 import { DatabaseUnavailable, OperationTimeout } from '../../src/errors/catalog.ts';
 import { classify, type ErrorInfo } from '../../src/errors/classify.ts';
 import { defineError } from '../../src/errors/define-error.ts';
@@ -163,6 +164,8 @@ const cases: Case[] = [
   ['AggregateError of mixed errors', () => new AggregateError([new CardDeclined('x'), systemError('ETIMEDOUT', 'y')], 'mixed'), { type: 'AggregateError', category: 'internal', retryable: false }],
   ['empty AggregateError', () => new AggregateError([], 'nothing'), { type: 'AggregateError', category: 'internal' }],
   // other realms
+  ['http-errors style 401', () => Object.assign(new Error('login required'), { status: 401, expose: true }), { type: 'Error', category: 'unauthorized', retryable: false }],
+  ['ForbiddenError by name', () => Object.assign(new Error('not yours'), { name: 'ForbiddenError' }), { type: 'ForbiddenError', category: 'forbidden', retryable: false }],
   ['TypeError from another realm', () => otherRealm('new TypeError("elsewhere")'), { type: 'TypeError', category: 'internal', message: /^elsewhere$/ }],
   ['system-like error from another realm', () => otherRealm('Object.assign(new Error("refused"), { code: "ECONNREFUSED" })'), { type: 'ECONNREFUSED', category: 'dependency', retryable: true }],
   ['AbortError from another realm', () => otherRealm('Object.assign(new Error("stop"), { name: "AbortError" })'), { type: 'AbortError', category: 'cancelled' }],
@@ -229,8 +232,16 @@ function otherRealmThrow(code: string): unknown {
 }
 
 describe('classify', () => {
-  it('has a table of at least 40 kinds of thrown values', () => {
-    assert.ok(cases.length >= 40, `only ${String(cases.length)} cases`);
+  it('tells at least 40 kinds of thrown values apart, reaching every category of the closed set', async () => {
+    const results: ErrorInfo[] = [];
+    for (const [, make] of cases) {
+      const made = make();
+      results.push(classify(types.isPromise(made) ? await made : made));
+    }
+    assert.ok(results.length >= 40, `only ${String(results.length)} kinds`);
+    const reached = new Set(results.map((info) => info.category));
+    assert.deepEqual([...ERROR_CATEGORIES].filter((category) => !reached.has(category)), [], 'categories no thrown value was classified into');
+    assert.ok(new Set(results.map((info) => info.type)).size >= 30, 'types that tell the kinds apart');
   });
 
   for (const [label, make, expected] of cases) {
@@ -250,8 +261,23 @@ describe('classify', () => {
     });
   }
 
-  it('reads the other realm without instanceof (the precondition of those cases)', () => {
-    assert.equal(otherRealm('new TypeError("x")') instanceof Error, false);
+  it('classifies an error from another realm exactly as the same error from this one', () => {
+    const sources = [
+      'new TypeError("elsewhere")',
+      'new RangeError("out of range")',
+      'Object.assign(new Error("refused"), { code: "ECONNREFUSED" })',
+      'Object.assign(new Error("too many"), { status: 429 })',
+      'new AggregateError([Object.assign(new Error("a"), { code: "ETIMEDOUT" })], "all failed")',
+      '(() => { try { JSON.parse("{") } catch (err) { return err } })()',
+      '(() => { class PaymentError extends Error {} return new PaymentError("declined") })()',
+    ];
+    for (const source of sources) {
+      const foreign = otherRealm(source);
+      assert.equal(foreign instanceof Error, false, `${source} really comes from another realm`);
+      const here = classify(vm.runInThisContext(source));
+      const there = classify(foreign);
+      for (const field of ['type', 'category', 'retryable', 'code', 'message'] as const) assert.equal(there[field], here[field], `${field} of ${source}`);
+    }
   });
 
   it('gives the same type as the SDK recordException rule: code before name', () => {

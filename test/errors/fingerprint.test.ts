@@ -153,7 +153,29 @@ describe('capStack', () => {
     assert.notEqual(fingerprint('T', `Error: a\n${frames}`), fingerprint('U', `Error: a\n${frames}`));
   });
 
-  it('is the file this test sits in (sanity: the spawn helper points at real sources)', () => {
-    assert.ok(fileURLToPath(classifyUrl).endsWith('classify.ts'));
+});
+
+describe('fingerprint in the spawned apps', () => {
+  it('is, in another process, the one computed here for the same frames (the apps run the real classify)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-fingerprint-'));
+    try {
+      installApp(dir, appSource());
+      const spawned = await fingerprintIn(dir);
+      // What the app's error looks like, written here with this process's root: only the frames'
+      // functions and app-relative files may count, so the key must come out the same.
+      const root = process.cwd();
+      const stack = [
+        `SyntaxError: Expected property name or '}' in JSON at position 1`,
+        '    at JSON.parse (<anonymous>)',
+        `    at parseBody (${root}/node_modules/body-lib/index.js:5:15)`,
+        `    at validateOrder (${root}/app.mjs:5:10)`,
+        `    at handleCheckout (${root}/app.mjs:8:10)`,
+        `    at file://${root}/app.mjs:11:3`,
+      ].join('\n');
+      assert.equal(spawned, fingerprint('SyntaxError', stack));
+      assert.notEqual(spawned, fingerprint('SyntaxError', stack.replace('handleCheckout', 'handleRefund')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

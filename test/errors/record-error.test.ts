@@ -286,8 +286,36 @@ describe('recordError on the app.errors counter', () => {
     assert.equal(countOf(await errorCounts(), '_OTHER', 'internal', true), 2);
   });
 
-  it('gives the SDK a view with a cardinality limit that fits the type cap', async () => {
-    assert.deepEqual(errorCounterView(100), { instrumentName: 'app.errors', aggregationCardinalityLimit: 101 * 10 * 2 });
+  it('gives the SDK a view under which every series the type cap allows is kept, none folded into overflow', async () => {
+    runtime.config.maxErrorTypes = 3;
+    const capped = new CollectingReader();
+    const provider = new MeterProvider({ readers: [capped], views: [errorCounterView(3)] });
+    runtime.errorCounter = createErrorCounter(provider.getMeter('faultline'));
+    try {
+      // Five types (the last two beyond the cap: they count as _OTHER), each in every category, handled and not.
+      const statusOf = { validation: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, rate_limited: 429, cancelled: 499, internal: 500, dependency: 503, timeout: 504 };
+      const types = ['T_ONE', 'T_TWO', 'T_THREE', 'T_FOUR', 'T_FIVE'];
+      for (const type of types) {
+        for (const [category, status] of Object.entries(statusOf)) {
+          for (const handled of [true, false]) {
+            const info = recordError(Object.assign(new Error(`${type} ${category}`), { code: type, status }), { handled });
+            assert.equal(info.category, category);
+          }
+        }
+      }
+      const { resourceMetrics } = await capped.collect();
+      const metric = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).find((candidate) => candidate.descriptor.name === ERROR_COUNTER_NAME);
+      const points = (metric as SumMetricData).dataPoints;
+      assert.deepEqual(points.filter((point) => point.attributes['otel.metric.overflow'] === true), [], 'no series folded into the overflow series');
+      // 3 kept types and _OTHER, 10 categories, handled true and false.
+      assert.equal(points.length, 4 * 10 * 2);
+      for (const point of points) {
+        const expected = point.attributes['error.type'] === '_OTHER' ? 2 : 1;
+        assert.equal(point.value, expected, JSON.stringify(point.attributes));
+      }
+    } finally {
+      await provider.shutdown();
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import mysql from 'mysql2/promise';
 import { startReceiver, type OtlpReceiver, type ReceivedSpan } from '../../src/receiver/index.ts';
 import { otlpEnv, runApp, type AppRun } from '../helpers/run-app.ts';
 import { closedPort } from '../helpers/closed-port.ts';
@@ -10,6 +11,13 @@ import { closedPort } from '../helpers/closed-port.ts';
 
 const SERVER_KIND = 2;
 const GENERIC_INTERNAL = 'An unexpected error occurred.';
+/** `detail` of errors whose own message is not for the client (src/http/problem.ts). */
+const GENERIC = {
+  conflict: 'The request conflicts with the current state of the resource.',
+  validation: 'The request is not valid.',
+  dependency: 'A service this request depends on is unavailable; retry later.',
+  timeout: 'The request took too long to complete.',
+};
 const INVALID_ORDER = { email: 'jane.doe@', card: { number: '4111 1111 1111 1111' }, quantity: 0 };
 
 interface Row {
@@ -111,6 +119,19 @@ const rows: Row[] = [
     category: 'conflict',
     secrets: ['sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'jane.doe@example.com'],
   },
+  // Raw driver errors, no wrapper: the status follows the category classify() recognises.
+  { scenario: 'raw-pg-unique', status: 409, code: 'CONFLICT', detail: GENERIC.conflict, type: '23505', category: 'conflict', secrets: ['taken@example.com'], clientHidden: ['duplicate key'] },
+  { scenario: 'raw-pg-not-null', status: 400, code: 'VALIDATION_FAILED', detail: GENERIC.validation, type: '23502', category: 'validation', clientHidden: ['null value'] },
+  { scenario: 'raw-pg-statement-timeout', status: 504, code: 'OPERATION_TIMEOUT', detail: GENERIC.timeout, type: '57014', category: 'timeout', clientHidden: ['statement timeout'] },
+  { scenario: 'raw-pg-terminated', status: 503, code: 'DEPENDENCY_FAILED', retryAfter: '5', detail: GENERIC.dependency, type: '57P01', category: 'dependency', clientHidden: ['administrator'] },
+  { scenario: 'raw-mysql-duplicate', status: 409, code: 'CONFLICT', detail: GENERIC.conflict, type: 'ER_DUP_ENTRY', category: 'conflict', clientHidden: ['taken@example.com', 'Duplicate entry'] },
+  { scenario: 'raw-mysql-not-null', status: 400, code: 'VALIDATION_FAILED', detail: GENERIC.validation, type: 'ER_BAD_NULL_ERROR', category: 'validation', clientHidden: ['cannot be null'] },
+  { scenario: 'raw-mysql-lock-wait', status: 504, code: 'OPERATION_TIMEOUT', detail: GENERIC.timeout, type: 'ER_LOCK_WAIT_TIMEOUT', category: 'timeout', clientHidden: ['Lock wait'] },
+  // MariaDB's 1927 (connection killed) has no name in mysql2's list: the type is the class name.
+  { scenario: 'raw-mysql-killed', status: 503, code: 'DEPENDENCY_FAILED', retryAfter: '5', detail: GENERIC.dependency, type: 'Error', category: 'dependency', clientHidden: ['Connection was killed'] },
+  { scenario: 'raw-redis-closed', status: 503, code: 'DEPENDENCY_FAILED', retryAfter: '5', detail: GENERIC.dependency, type: 'ClientClosedError', category: 'dependency', clientHidden: ['client is closed'] },
+  { scenario: 'raw-ioredis-timeout', status: 504, code: 'OPERATION_TIMEOUT', detail: GENERIC.timeout, type: 'Error', category: 'timeout', clientHidden: ['timed out'] },
+  { scenario: 'raw-ioredis-refused', status: 503, code: 'DEPENDENCY_FAILED', retryAfter: '5', detail: GENERIC.dependency, type: 'Error', category: 'dependency', clientHidden: ['Connection is closed'] },
   { scenario: 'customize-throws', status: 409, code: 'CONFLICT', detail: 'Coupon already redeemed', type: 'CONFLICT', category: 'conflict', customized: false },
   { scenario: 'cancelled-inside', status: 503, code: 'CANCELLED', retryAfter: '5', type: 'CANCELLED', category: 'cancelled' },
 ];
@@ -151,6 +172,7 @@ const frameworks = [
 describe('HTTP error handlers: one table, three frameworks', () => {
   let receiver: OtlpReceiver;
   let admin: pg.Client;
+  let mariadb: mysql.Connection;
   let fixtureEnv: Record<string, string | undefined>;
   const schema = `faultline_http_${process.pid}`;
   /** Bodies without trace_id, per framework, compared at the end. */
@@ -164,12 +186,23 @@ describe('HTTP error handlers: one table, three frameworks', () => {
     await admin.query(`create schema ${schema}`);
     await admin.query(`create table ${schema}.customers (id serial primary key, email text not null unique)`);
     await admin.query(`insert into ${schema}.customers (email) values ('taken@example.com')`);
-    fixtureEnv = otlpEnv(receiver.url, { FIXTURE_PG_SCHEMA: schema, FIXTURE_CLOSED_PORT: String(await closedPort()) });
+    mariadb = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' });
+    await mariadb.query(`drop table if exists ${schema}`);
+    await mariadb.query(`create table ${schema} (id int auto_increment primary key, email varchar(64) not null unique) engine=innodb`);
+    await mariadb.query(`insert into ${schema} (email) values ('taken@example.com')`);
+    fixtureEnv = otlpEnv(receiver.url, {
+      FIXTURE_PG_SCHEMA: schema,
+      FIXTURE_MYSQL_TABLE: schema,
+      FIXTURE_REDIS_KEY: `faultline:${schema}`,
+      FIXTURE_CLOSED_PORT: String(await closedPort()),
+    });
   });
 
   after(async () => {
     await admin.query(`drop schema if exists ${schema} cascade`);
     await admin.end();
+    await mariadb.query(`drop table if exists ${schema}`);
+    await mariadb.end();
     await receiver.close();
   });
 
@@ -239,9 +272,10 @@ describe('HTTP error handlers: one table, three frameworks', () => {
         // Spans: the server span of each request carries the error once; 5xx fail it, 4xx do not.
         const traceIds = new Map(rows.map((row) => [row.scenario, String(answers.get(row.scenario)!.body.trace_id)]));
         const serverSpan = (traceId: string): ReceivedSpan | undefined => receiver.spans.find((span) => span.kind === SERVER_KIND && span.traceId === traceId);
-        const afterHeadersSpan = (): ReceivedSpan | undefined =>
-          receiver.spans.find((span) => span.kind === SERVER_KIND && span.attributes['url.path'] === '/scenario/after-headers');
-        await receiver.waitFor(() => [...traceIds.values()].every((traceId) => serverSpan(traceId) !== undefined) && afterHeadersSpan() !== undefined, {
+        const spanAt = (path: string): ReceivedSpan | undefined => receiver.spans.find((span) => span.kind === SERVER_KIND && span.attributes['url.path'] === path);
+        const afterHeadersSpan = (): ReceivedSpan | undefined => spanAt('/scenario/after-headers');
+        const okSpan = (): ReceivedSpan | undefined => spanAt('/scenario/ok');
+        await receiver.waitFor(() => [...traceIds.values()].every((traceId) => serverSpan(traceId) !== undefined) && afterHeadersSpan() !== undefined && okSpan() !== undefined, {
           timeoutMs: 60_000,
           description: 'a server span for every request',
         });
@@ -268,8 +302,12 @@ describe('HTTP error handlers: one table, three frameworks', () => {
         const broken = afterHeadersSpan()!;
         assert.equal(outermostExceptions(broken).length, 1, `${framework.name}: the error after the headers is recorded once`);
         assert.equal(broken.status.code, 2, `${framework.name}: a cut-off response is a failed span`);
-        const okSpan = receiver.spans.find((span) => span.kind === SERVER_KIND && span.attributes['url.path'] === '/scenario/ok');
-        if (okSpan !== undefined) assert.equal(okSpan.events.length, 0);
+        // The request that succeeds after all those failures carries none of them.
+        const succeeded = okSpan()!;
+        assert.deepEqual(succeeded.events, [], `${framework.name}: no exception event on the successful request`);
+        assert.equal(succeeded.status.code, 0, `${framework.name}: the successful request's span is not failed`);
+        assert.equal(succeeded.attributes['http.response.status_code'], 200, framework.name);
+        assert.equal(succeeded.attributes['error.type'], undefined, framework.name);
         if (framework.name !== 'node:http') {
           assert.equal(serverSpan(traceIds.get('not-found')!)!.attributes['http.route'], '/scenario/:name', `${framework.name} names the route`);
         }
