@@ -23,6 +23,7 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
+    modes: { type: 'string' },
     rounds: { type: 'string' },
     duration: { type: 'string' },
     outage: { type: 'string' },
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     'no-profile': { type: 'boolean', default: false },
     'from-json': { type: 'string' },
     output: { type: 'string', default: fileURLToPath(new URL('./RESULTS.md', import.meta.url)) },
+    json: { type: 'string', default: fileURLToPath(new URL('./results.json', import.meta.url)) },
   },
 });
 
@@ -54,7 +56,7 @@ const log = (line) => process.stdout.write(`${line}\n`);
 const state = values['from-json'] === undefined ? await measure() : JSON.parse(readFileSync(values['from-json'], 'utf8'));
 const targets = targetsOf(state.results);
 writeFileSync(values.output, render(state, targets));
-if (values['from-json'] === undefined) writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(state, null, 2)}\n`);
+if (values['from-json'] === undefined) writeFileSync(values.json, `${JSON.stringify(state, null, 2)}\n`);
 log(`\n${table(['target', 'measured', ''], targets.map((target) => [target.name, target.value, verdict(target.pass)]))}`);
 log(`\nwrote ${values.output}`);
 
@@ -66,7 +68,8 @@ async function measure() {
   const results = {};
   if (suites.has('http')) {
     log('\n1. http');
-    results.http = await runHttp({ rounds: settings.rounds, durationSec: settings.durationSec, warmupSec: settings.warmupSec, cpus, log });
+    const modes = values.modes?.split(',').map((mode) => mode.trim());
+    results.http = await runHttp({ rounds: settings.rounds, durationSec: settings.durationSec, warmupSec: settings.warmupSec, modes, cpus, log });
     loads.push(loadAverage());
     if (!values['no-profile'] && results.http.targets.some((target) => !target.pass)) {
       log('  profiling faultline under load (a target was missed)');
