@@ -110,7 +110,7 @@ function targetsOf(results) {
   const list = [];
   if (results.http !== undefined) list.push(...results.http.targets);
   if (results.errors !== undefined) list.push(results.errors.target);
-  if (results.logging !== undefined) list.push(results.logging.target);
+  if (results.logging !== undefined) list.push(...(results.logging.targets ?? [results.logging.target]));
   if (results.outage !== undefined || results.exits !== undefined) list.push(...outageTargets(results.outage, results.exits));
   return list;
 }
