@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench` (from the repository root): builds faultline, installs the peers here, and runs the
 // four benchmarks of issue 7 — http overhead against none and peers, the error path, logging, and a
-// collector outage — then writes RESULTS.md. See README.md for the options and how to read it.
+// collector outage — and issue 14's crash trials, then writes RESULTS.md and results.json. See
+// README.md for the options and how to read it.
 //
-//   node run.js [--quick] [--only http,errors,logging,outage] [--rounds 3] [--duration 10]
-//               [--outage 60] [--no-pin] [--no-profile]
+//   node run.js [--quick] [--only http,errors,logging,outage,crash] [--modes none,faultline,…]
+//               [--rounds 3] [--duration 10] [--outage 60] [--outage-runs 3] [--crash-trials 100]
+//               [--no-pin] [--no-profile] [--output RESULTS.md] [--json results.json]
+//   node run.js --from-json results.json [--output RESULTS.md]     (render again, measure nothing)
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,7 +19,8 @@ import { table, verdict } from './lib/stats.js';
 import { addedFunctionsMarkdown, httpMarkdown, profileComparisonMarkdown, profileHttp, runHttp, threadsMarkdown } from './suites/http.js';
 import { errorPathMarkdown, runErrorPath } from './suites/error-path.js';
 import { loggingMarkdown, runLogging } from './suites/logging.js';
-import { outageMarkdown, outageTargets, runExitWithCollectorDown, runOutage } from './suites/outage.js';
+import { outageMarkdown, outageTargets, runExitWithCollectorDown, runOutages } from './suites/outage.js';
+import { crashMarkdown, crashTargets, runCrashTrials } from './suites/crash-trials.js';
 import process from 'node:process';
 
 const { values } = parseArgs({
@@ -27,6 +31,8 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     duration: { type: 'string' },
     outage: { type: 'string' },
+    'outage-runs': { type: 'string' },
+    'crash-trials': { type: 'string' },
     'no-pin': { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
     'from-json': { type: 'string' },
@@ -41,12 +47,17 @@ const settings = {
   durationSec: Number(values.duration ?? (quick ? 3 : 10)),
   warmupSec: quick ? 1 : 2,
   outageSec: Number(values.outage ?? (quick ? 10 : 60)),
+  outageRuns: Number(values['outage-runs'] ?? (quick ? 1 : 3)),
   // The control period before the outage, with the collector up.
   baselineSec: quick ? 10 : 30,
   errorOps: quick ? 5000 : 20_000,
   logLines: quick ? 10_000 : 50_000,
+  crashTrials: Number(values['crash-trials'] ?? (quick ? 21 : 100)),
+  crashRequests: 20,
+  // Trials per cell of the exit-time table (spool on and off, collector up and down).
+  crashTimingTrials: quick ? 1 : 3,
 };
-const suites = new Set((values.only ?? 'http,errors,logging,outage').split(',').map((name) => name.trim()));
+const suites = new Set((values.only ?? 'http,errors,logging,outage,crash').split(',').map((name) => name.trim()));
 const machine = machineInfo();
 const pin = !values['no-pin'] && canPin() && machine.cores >= 2;
 // The app gets CPU 0 to itself; the load generator and the collector share CPU 1.
@@ -89,8 +100,13 @@ async function measure() {
   }
   if (suites.has('outage')) {
     log('\n4. outage');
-    results.outage = await runOutage({ outageSec: settings.outageSec, baselineSec: settings.baselineSec, warmupSec: settings.warmupSec, cpus, log });
+    results.outage = await runOutages({ runs: settings.outageRuns, outageSec: settings.outageSec, baselineSec: settings.baselineSec, warmupSec: settings.warmupSec, cpus, log });
     results.exits = await runExitWithCollectorDown({ loadSec: Math.min(5, settings.durationSec), cpus, log });
+    loads.push(loadAverage());
+  }
+  if (suites.has('crash')) {
+    log('\n5. crash trials');
+    results.crash = await runCrashTrials({ trials: settings.crashTrials, requests: settings.crashRequests, timingTrials: settings.crashTimingTrials, cpus, log });
     loads.push(loadAverage());
   }
   return {
@@ -112,6 +128,7 @@ function targetsOf(results) {
   if (results.errors !== undefined) list.push(results.errors.target);
   if (results.logging !== undefined) list.push(...(results.logging.targets ?? [results.logging.target]));
   if (results.outage !== undefined || results.exits !== undefined) list.push(...outageTargets(results.outage, results.exits));
+  if (results.crash !== undefined) list.push(...crashTargets(results.crash));
   return list;
 }
 
@@ -178,6 +195,7 @@ function render({ started, minutes, args, commit, machine, settings, pin, loads,
   if (results.errors !== undefined) sections.push('', '## 2. Error path: one recordError', '', errorPathMarkdown(results.errors));
   if (results.logging !== undefined) sections.push('', '## 3. Logging', '', loggingMarkdown(results.logging));
   if (results.outage !== undefined || results.exits !== undefined) sections.push('', '## 4. Collector outage', '', outageMarkdown(results.outage, results.exits));
+  if (results.crash !== undefined) sections.push('', '## 5. Crash trials: what each exit path delivers', '', crashMarkdown(results.crash));
   return `${sections.join('\n')}\n`;
 }
 

@@ -93,6 +93,7 @@ export function loggingMarkdown(result) {
   const rows = [];
   // Results saved before the pino + transport row have two variants only.
   const variants = VARIANTS.filter((variant) => result.cells[`${variant}/info`] !== undefined);
+  const withTransport = variants.includes('pino-otel');
   for (const kind of ['info', 'error']) {
     const base = result.cells[`pino/${kind}`];
     const transport = result.cells[`pino-otel/${kind}`];
@@ -103,7 +104,7 @@ export function loggingMarkdown(result) {
         kind === 'info' ? 'info, 5 fields' : 'error with `err`',
         fmt(cell.linesPerSec),
         `${(cell.linesPerSec / base.linesPerSec).toFixed(2)}×`,
-        transport === undefined ? '–' : `${(cell.linesPerSec / transport.linesPerSec).toFixed(2)}×`,
+        ...(withTransport ? [`${(cell.linesPerSec / transport.linesPerSec).toFixed(2)}×`] : []),
         cell.threadCpuUsPerLine.toFixed(2),
         cell.processCpuUsPerLine.toFixed(2),
         cell.logWorkerUsPerExportedLine === undefined ? '–' : cell.logWorkerUsPerExportedLine.toFixed(2),
@@ -116,12 +117,19 @@ export function loggingMarkdown(result) {
     `${fmt(result.lines)} lines per sample, 5 samples per process, ${result.rounds} fresh processes per cell; medians. Main-thread CPU from`,
     '`process.threadCpuUsage()`; process CPU (`process.cpuUsage()`, after the final flush) includes the OTLP worker thread, whose own',
     'CPU (from /proc) is also given per line it exported (dropped lines cost it nothing). faultline writes inside active spans (one per',
-    '100 lines) so its lines carry trace fields; error lines also record the error (once per object). pino + pino-opentelemetry-transport',
-    'is the design\'s own alternative: a pino `mixin` adds `trace_id`, `span_id` and `trace_flags` from the active OpenTelemetry context',
-    '(one per 100 lines), and one transport worker writes the local copy to /dev/null and ships the OTLP copy, with the transport\'s',
-    'defaults (its batch processor drops silently once 2,048 records wait). Its process CPU is read after the transport has ended.',
+    `100 lines) so its lines carry trace fields; error lines also record the error (once per object).${withTransport ? ' pino + pino-opentelemetry-transport' : ''}`,
+    ...(withTransport
+      ? [
+          'is the design\'s own alternative: a pino `mixin` adds `trace_id`, `span_id` and `trace_flags` from the active OpenTelemetry context',
+          '(one per 100 lines), and one transport worker writes the local copy to /dev/null and ships the OTLP copy, with the transport\'s',
+          'defaults (its batch processor drops silently once 2,048 records wait). Its process CPU is read after the transport has ended.',
+        ]
+      : []),
     '',
-    table(['logger', 'line', 'lines/s', 'vs pino', 'vs pino + transport', 'main-thread CPU µs/line', 'process CPU µs/line', 'log worker CPU µs/exported line', 'log records at the collector'], rows),
+    table(
+      ['logger', 'line', 'lines/s', 'vs pino', ...(withTransport ? ['vs pino + transport'] : []), 'main-thread CPU µs/line', 'process CPU µs/line', 'log worker CPU µs/exported line', 'log records at the collector'],
+      rows,
+    ),
     '',
     ...targets.map((target) => `Target: ${target.name}: ${target.value} — ${verdict(target.pass)}`),
   ];
