@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startReceiver } from 'faultline/receiver';
 import { BENCH_DIR, cleanEnv, freePort, pinned } from '../lib/processes.js';
 import { fmt, median, reportLine, table } from '../lib/stats.js';
 
@@ -54,6 +53,8 @@ const LOG_MESSAGE = 'work item failed';
  * @param {{ trials: number, requests: number, timingTrials: number, cpus: { app?: number }, log: (line: string) => void }} options
  */
 export async function runCrashTrials({ trials, requests, timingTrials, cpus, log }) {
+  // Imported here, not at the top: rendering a report (`--from-json`) needs no package of the bench.
+  const { startReceiver } = await import('faultline/receiver');
   const receiver = await startReceiver({ port: 0 });
   const spoolReader = await startReceiver({ port: 0 });
   let trialId = 0;
