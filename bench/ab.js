@@ -19,6 +19,7 @@ import { startApp, startCollector, runLoad, freePort } from './lib/processes.js'
 import { modeLaunch, parseEnvOverrides, withoutNodeArgs } from './lib/modes.js';
 import { median } from './lib/stats.js';
 import { machineInfo } from './lib/machine.js';
+import process from 'node:process';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -211,6 +211,11 @@ function parityNote(byMode) {
   const faultline = byMode.faultline;
   const off = otelModes.filter((mode) => mode.endsWith('-limited') && faultline !== undefined && Math.abs(byMode[mode].spans - faultline.spans) > 0.05);
   if (off.length > 0) lines.push('', `**Not like for like:** ${off.join(', ')} exported a different number of spans per request than faultline (${faultline.spans.toFixed(2)}).`);
+  const limited = ['faultline', ...otelModes.filter((mode) => mode.endsWith('-limited'))].filter((mode) => byMode[mode] !== undefined);
+  if (limited.length > 1 && byMode.none !== undefined) {
+    const cells = limited.map((mode) => `${mode} ${ratio(byMode[mode].rps, byMode.none.rps)} of none's throughput (${fmt(byMode[mode].cpuUsPerRequest)} µs CPU per request)`);
+    lines.push('', `Like for like, the same instrumentations and logs shipped: ${cells.join(', ')}; none ${fmt(byMode.none.cpuUsPerRequest)} µs.`);
+  }
   return lines;
 }
 
