@@ -42,9 +42,10 @@ const PATH_LABELS = {
   SIGINT: 'SIGINT',
 };
 
-// The paths timed with the spool on and off: the synchronous one (nothing asynchronous runs after
-// process.exit()) and the one with time to flush (the signal handler).
-const TIMED_PATHS = ['exit-0-top-level', 'SIGTERM'];
+// The paths timed with the spool on and off, one per way faultline gets to run at the end: process.exit()
+// (only synchronous code runs after it), a drained loop ('beforeExit', where a pending export retry
+// can keep the loop alive) and a signal (its handler has time to flush).
+const TIMED_PATHS = ['exit-0-top-level', 'exit-code-drained', 'SIGTERM'];
 const SPOOL_SIGNALS = { resourceSpans: '/v1/traces', resourceLogs: '/v1/logs', resourceMetrics: '/v1/metrics' };
 const APP = 'app/crash-app.js';
 const LOG_MESSAGE = 'work item failed';
