@@ -1,6 +1,6 @@
 // A/B toggles on the http app: how much of faultline's cost each part is, in one run.
 //
-//   node ab.js [--rounds 2] [--duration 5] [--warmup 2] [--rate R] label:mode[:ENV=value,ENV=value] ...
+//   node ab.js [--rounds 2] [--duration 5] [--warmup 2] [--rate R] [--json FILE] label:mode[:ENV=value,ENV=value] ...
 //
 // Each argument is one configuration: a label, a mode of lib/modes.js (none, faultline, otel-auto,
 // edot, sentry) and environment overrides. NOPRELOAD=1 runs the mode's kit without its preload;
@@ -8,21 +8,25 @@
 // BENCH_MODE=none under mode faultline runs the preload with the plain kit. With --rate the load
 // is fixed at R req/s, so CPU per request is compared at equal load instead of at saturation. A longer
 // --warmup measures after V8 has stopped optimizing (the first ~10 s of load still compile on its threads).
-// The first configuration is the baseline of the ratios. Examples:
+// The first configuration is the baseline of the ratios. --json FILE keeps every run, for a table of
+// README.md (`node history.js` renders it; results/ holds the files it cites). Examples:
 //
 //   node ab.js none:none fl:faultline 'spans-off:faultline:OTEL_TRACES_SAMPLER=always_off'
 //   node ab.js --rate 8000 none:none 'preload-only:faultline:BENCH_MODE=none'
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startApp, startCollector, runLoad, freePort } from './lib/processes.js';
 import { modeLaunch, parseEnvOverrides, withoutNodeArgs } from './lib/modes.js';
 import { median } from './lib/stats.js';
+import { machineInfo } from './lib/machine.js';
+import process from 'node:process';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string', default: '2' }, duration: { type: 'string', default: '5' }, warmup: { type: 'string', default: '2' }, rate: { type: 'string' } },
+  options: { rounds: { type: 'string', default: '2' }, duration: { type: 'string', default: '5' }, warmup: { type: 'string', default: '2' }, rate: { type: 'string' }, json: { type: 'string' } },
 });
 if (positionals.length === 0) {
-  console.error('usage: node ab.js [--rounds N] [--duration S] [--warmup S] [--rate R] label:mode[:ENV=value,...] ...');
+  console.error('usage: node ab.js [--rounds N] [--duration S] [--warmup S] [--rate R] [--json FILE] label:mode[:ENV=value,...] ...');
   process.exit(2);
 }
 const configurations = positionals.map((spec) => {
@@ -51,7 +55,7 @@ try {
         .map(([name, us]) => `${name}=${us.toFixed(1)}`)
         .join(' ');
       await app.stop();
-      results.get(label).push({ rps: load.rps, us: usPerRequest, p99: load.p99, startup: app.startupMs });
+      results.get(label).push({ label, round: round + 1, rps: load.rps, us: usPerRequest, p99: load.p99, startup: app.startupMs });
       console.log(`round ${round + 1} ${label}: ${Math.round(load.rps)} req/s, ${usPerRequest.toFixed(1)} µs CPU/req (${threads}), p99 ${load.p99} ms`);
     }
   }
@@ -69,4 +73,17 @@ for (const [label, runs] of results) {
   console.log(
     `${label.padEnd(12)} ${String(Math.round(rps)).padStart(7)}   ${(rps / baseRps).toFixed(2).padStart(8)}   ${us.toFixed(1).padStart(10)}   ${(baseUs / us).toFixed(2).padStart(14)}   ${String(median(runs.map((run) => run.p99))).padStart(6)}   ${String(Math.round(median(runs.map((run) => run.startup)))).padStart(11)}`,
   );
+}
+
+if (values.json !== undefined) {
+  const saved = {
+    started: new Date().toISOString(),
+    args: process.argv.slice(2).filter((arg, index, all) => arg !== '--json' && all[index - 1] !== '--json'),
+    machine: machineInfo(),
+    rounds: Number(values.rounds),
+    configurations,
+    runs: [...results.values()].flat(),
+  };
+  writeFileSync(values.json, `${JSON.stringify(saved, null, 2)}\n`);
+  console.log(`\nwrote ${values.json}`);
 }

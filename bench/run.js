@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench` (from the repository root): builds faultline, installs the peers here, and runs the
 // four benchmarks of issue 7 — http overhead against none and peers, the error path, logging, and a
-// collector outage — then writes RESULTS.md. See README.md for the options and how to read it.
+// collector outage — and issue 14's crash trials, then writes RESULTS.md and results.json. See
+// README.md for the options and how to read it.
 //
-//   node run.js [--quick] [--only http,errors,logging,outage] [--rounds 3] [--duration 10]
-//               [--outage 60] [--no-pin] [--no-profile]
+//   node run.js [--quick] [--only http,errors,logging,outage,crash] [--modes none,faultline,…]
+//               [--rounds 3] [--duration 10] [--outage 60] [--outage-runs 3] [--crash-trials 100]
+//               [--no-pin] [--no-profile] [--output RESULTS.md] [--json results.json]
+//   node run.js --from-json results.json [--output RESULTS.md]     (render again, measure nothing)
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,20 +19,26 @@ import { table, verdict } from './lib/stats.js';
 import { addedFunctionsMarkdown, httpMarkdown, profileComparisonMarkdown, profileHttp, runHttp, threadsMarkdown } from './suites/http.js';
 import { errorPathMarkdown, runErrorPath } from './suites/error-path.js';
 import { loggingMarkdown, runLogging } from './suites/logging.js';
-import { outageMarkdown, outageTargets, runExitWithCollectorDown, runOutage } from './suites/outage.js';
+import { outageMarkdown, runExitWithCollectorDown, runOutages } from './suites/outage.js';
+import { crashMarkdown, runCrashTrials } from './suites/crash-trials.js';
+import { targetsOf } from './lib/targets.js';
 import process from 'node:process';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
+    modes: { type: 'string' },
     rounds: { type: 'string' },
     duration: { type: 'string' },
     outage: { type: 'string' },
+    'outage-runs': { type: 'string' },
+    'crash-trials': { type: 'string' },
     'no-pin': { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
     'from-json': { type: 'string' },
     output: { type: 'string', default: fileURLToPath(new URL('./RESULTS.md', import.meta.url)) },
+    json: { type: 'string', default: fileURLToPath(new URL('./results.json', import.meta.url)) },
   },
 });
 
@@ -39,12 +48,17 @@ const settings = {
   durationSec: Number(values.duration ?? (quick ? 3 : 10)),
   warmupSec: quick ? 1 : 2,
   outageSec: Number(values.outage ?? (quick ? 10 : 60)),
+  outageRuns: Number(values['outage-runs'] ?? (quick ? 1 : 3)),
   // The control period before the outage, with the collector up.
   baselineSec: quick ? 10 : 30,
   errorOps: quick ? 5000 : 20_000,
   logLines: quick ? 10_000 : 50_000,
+  crashTrials: Number(values['crash-trials'] ?? (quick ? 21 : 100)),
+  crashRequests: 20,
+  // Trials per cell of the exit-time table (spool on and off, collector up and down).
+  crashTimingTrials: quick ? 1 : 3,
 };
-const suites = new Set((values.only ?? 'http,errors,logging,outage').split(',').map((name) => name.trim()));
+const suites = new Set((values.only ?? 'http,errors,logging,outage,crash').split(',').map((name) => name.trim()));
 const machine = machineInfo();
 const pin = !values['no-pin'] && canPin() && machine.cores >= 2;
 // The app gets CPU 0 to itself; the load generator and the collector share CPU 1.
@@ -54,7 +68,7 @@ const log = (line) => process.stdout.write(`${line}\n`);
 const state = values['from-json'] === undefined ? await measure() : JSON.parse(readFileSync(values['from-json'], 'utf8'));
 const targets = targetsOf(state.results);
 writeFileSync(values.output, render(state, targets));
-if (values['from-json'] === undefined) writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(state, null, 2)}\n`);
+if (values['from-json'] === undefined) writeFileSync(values.json, `${JSON.stringify(state, null, 2)}\n`);
 log(`\n${table(['target', 'measured', ''], targets.map((target) => [target.name, target.value, verdict(target.pass)]))}`);
 log(`\nwrote ${values.output}`);
 
@@ -64,35 +78,50 @@ async function measure() {
   linkFaultline();
   log(`faultline bench: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; ${pin ? 'app pinned to CPU 0, load generator and collector to CPU 1' : 'no CPU pinning'}`);
   const results = {};
+  // Minutes per suite, to keep the whole run within its budget (about 20 minutes on a quiet host).
+  const suiteMinutes = {};
+  let suiteStarted = Date.now();
+  const suiteDone = (name) => {
+    loads.push(loadAverage());
+    suiteMinutes[name] = (Date.now() - suiteStarted) / 60_000;
+    suiteStarted = Date.now();
+  };
   if (suites.has('http')) {
     log('\n1. http');
-    results.http = await runHttp({ rounds: settings.rounds, durationSec: settings.durationSec, warmupSec: settings.warmupSec, cpus, log });
-    loads.push(loadAverage());
+    const modes = values.modes?.split(',').map((mode) => mode.trim());
+    results.http = await runHttp({ rounds: settings.rounds, durationSec: settings.durationSec, warmupSec: settings.warmupSec, modes, cpus, log });
     if (!values['no-profile'] && results.http.targets.some((target) => !target.pass)) {
       log('  profiling faultline under load (a target was missed)');
       results.httpProfileNone = await profileHttp({ mode: 'none', durationSec: settings.durationSec, cpus });
       results.httpProfile = await profileHttp({ mode: 'faultline', durationSec: settings.durationSec, cpus });
     }
+    suiteDone('http');
   }
   if (suites.has('errors')) {
     log('\n2. error path');
     results.errors = await runErrorPath({ rounds: settings.rounds, ops: settings.errorOps, cpus, log, profile: !values['no-profile'] });
-    loads.push(loadAverage());
+    suiteDone('errors');
   }
   if (suites.has('logging')) {
     log('\n3. logging');
     results.logging = await runLogging({ rounds: settings.rounds, lines: settings.logLines, cpus, log, profile: !values['no-profile'] });
-    loads.push(loadAverage());
+    suiteDone('logging');
   }
   if (suites.has('outage')) {
     log('\n4. outage');
-    results.outage = await runOutage({ outageSec: settings.outageSec, baselineSec: settings.baselineSec, warmupSec: settings.warmupSec, cpus, log });
+    results.outage = await runOutages({ runs: settings.outageRuns, outageSec: settings.outageSec, baselineSec: settings.baselineSec, warmupSec: settings.warmupSec, cpus, log });
     results.exits = await runExitWithCollectorDown({ loadSec: Math.min(5, settings.durationSec), cpus, log });
-    loads.push(loadAverage());
+    suiteDone('outage');
+  }
+  if (suites.has('crash')) {
+    log('\n5. crash trials');
+    results.crash = await runCrashTrials({ trials: settings.crashTrials, requests: settings.crashRequests, timingTrials: settings.crashTimingTrials, cpus, log });
+    suiteDone('crash');
   }
   return {
     started: started.toISOString(),
     minutes: (Date.now() - started.getTime()) / 60_000,
+    suiteMinutes,
     args: process.argv.slice(2),
     commit: gitCommit(),
     machine,
@@ -103,15 +132,6 @@ async function measure() {
   };
 }
 
-function targetsOf(results) {
-  const list = [];
-  if (results.http !== undefined) list.push(...results.http.targets);
-  if (results.errors !== undefined) list.push(results.errors.target);
-  if (results.logging !== undefined) list.push(results.logging.target);
-  if (results.outage !== undefined || results.exits !== undefined) list.push(...outageTargets(results.outage, results.exits));
-  return list;
-}
-
 function gitCommit() {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' }).trim();
@@ -120,12 +140,13 @@ function gitCommit() {
   }
 }
 
-function render({ started, minutes, args, commit, machine, settings, pin, loads, results }, targets) {
+function render({ started, minutes, suiteMinutes = {}, args, commit, machine, settings, pin, loads, results }, targets) {
+  const perSuite = Object.entries(suiteMinutes).map(([name, value]) => `${name} ${value.toFixed(1)}`);
   const maxLoad = Math.max(...loads);
   const sections = [
     '# faultline benchmarks',
     '',
-    `Generated by \`npm run bench\` (bench/run.js${args.length > 0 ? ` ${args.join(' ')}` : ''}) on ${started.slice(0, 10)}, in ${minutes.toFixed(1)} min. How to run and read it: [README.md](README.md).`,
+    `Generated by \`npm run bench\` (bench/run.js${args.length > 0 ? ` ${args.join(' ')}` : ''}) on ${started.slice(0, 10)}, in ${minutes.toFixed(1)} min${perSuite.length > 0 ? ` (${perSuite.join(', ')})` : ''}. How to run and read it: [README.md](README.md).`,
     '',
     table(
       ['machine', ''],
@@ -175,6 +196,7 @@ function render({ started, minutes, args, commit, machine, settings, pin, loads,
   if (results.errors !== undefined) sections.push('', '## 2. Error path: one recordError', '', errorPathMarkdown(results.errors));
   if (results.logging !== undefined) sections.push('', '## 3. Logging', '', loggingMarkdown(results.logging));
   if (results.outage !== undefined || results.exits !== undefined) sections.push('', '## 4. Collector outage', '', outageMarkdown(results.outage, results.exits));
+  if (results.crash !== undefined) sections.push('', '## 5. Crash trials: what each exit path delivers', '', crashMarkdown(results.crash));
   return `${sections.join('\n')}\n`;
 }
 

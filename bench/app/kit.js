@@ -72,7 +72,15 @@ const kits = {
     return otelKit('@opentelemetry/sdk-node');
   },
 
+  async 'otel-auto-limited'() {
+    return otelKit('@opentelemetry/sdk-node');
+  },
+
   async edot() {
+    return otelKit('@elastic/opentelemetry-node');
+  },
+
+  async 'edot-limited'() {
     return otelKit('@elastic/opentelemetry-node');
   },
 

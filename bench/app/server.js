@@ -2,7 +2,7 @@
 // error middleware records and logs. Only the telemetry kit (how an error is defined, recorded and
 // logged) differs between modes; routing, handlers and responses are the same everywhere.
 //
-//   BENCH_MODE=none|faultline|faultline-own|otel-auto|edot|sentry PORT=3000 [BENCH_FAIL_EVERY=10] node [--import <preload>] app/server.js
+//   BENCH_MODE=none|faultline|faultline-own|otel-auto[-limited]|edot[-limited]|sentry PORT=3000 [BENCH_FAIL_EVERY=10] node [--import <preload>] app/server.js
 import express from 'express';
 import { loadKit } from './kit.js';
 import process from 'node:process';

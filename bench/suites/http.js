@@ -94,6 +94,7 @@ function summarise(runs, modes) {
       notExited: own.length - exited.length,
       errorsAnswered: median(own.map((run) => run.non2xx / Math.max(1, run.total))),
       spans: median(own.map((run) => run.received.spans / Math.max(1, run.served))),
+      spansPerRequestByName: spansByName(own),
       logs: median(own.map((run) => run.received.logs)),
       sentryEnvelopes: median(own.map((run) => run.received.sentryEnvelopes)),
       maxLoad: Math.max(...own.map((run) => run.load)),
@@ -119,6 +120,12 @@ function summarise(runs, modes) {
   return { byMode, runs: runs.map((run) => ({ ...run, stderr: undefined })), targets };
 }
 
+/** Spans per request by kind and name, median over the runs: what "spans/req" is made of. */
+function spansByName(runs) {
+  const names = new Set(runs.flatMap((run) => Object.keys(run.received.spanNames ?? {})));
+  return Object.fromEntries([...names].map((name) => [name, median(runs.map((run) => (run.received.spanNames?.[name] ?? 0) / Math.max(1, run.served)))]));
+}
+
 export function httpMarkdown(result, { rounds, durationSec, connections = 32 }) {
   const { byMode } = result;
   const none = byMode.none;
@@ -134,6 +141,7 @@ export function httpMarkdown(result, { rounds, durationSec, connections = 32 }) 
     `${fmt(s.startupMs)} ms`,
     none === undefined ? '–' : `${s.startupMs - none.startupMs >= 0 ? '+' : ''}${fmt(s.startupMs - none.startupMs)} ms`,
     s.notExited === s.runs ? `never (killed after ${EXIT_WAIT_MS / 1000} s)` : `${fmt(s.exitMs)} ms${s.notExited > 0 ? ` (${s.notExited}/${s.runs} never)` : ''}`,
+    mode === 'none' || mode === 'sentry' ? '–' : s.spans.toFixed(2),
     telemetryCell(mode, s),
   ]);
   return [
@@ -141,10 +149,11 @@ export function httpMarkdown(result, { rounds, durationSec, connections = 32 }) 
     `${connections} connections, ${durationSec} s per run after a warm-up, ${rounds} rounds with the modes shuffled in each; medians.`,
     '',
     table(
-      ['mode', 'req/s', 'vs none', 'p50', 'p99', 'p99 vs none', 'app CPU µs/req', 'RSS MiB', 'start-up', 'over none', 'exit after SIGTERM', 'telemetry received'],
+      ['mode', 'req/s', 'vs none', 'p50', 'p99', 'p99 vs none', 'app CPU µs/req', 'RSS MiB', 'start-up', 'over none', 'exit after SIGTERM', 'spans/req', 'telemetry received'],
       rows,
     ),
     ...cpuNote(byMode),
+    ...parityNote(byMode),
   ].join('\n');
 }
 
@@ -180,7 +189,34 @@ export function threadsMarkdown(result) {
 function telemetryCell(mode, s) {
   if (mode === 'none') return '–';
   if (mode === 'sentry') return `${fmt(s.sentryEnvelopes)} envelopes`;
-  return `${s.spans.toFixed(1)} spans/req, ${fmt(s.logs)} log records`;
+  return `${fmt(s.logs)} log records`;
+}
+
+/**
+ * The like-for-like rows are only like for like if they export what faultline exports: the spans
+ * each OpenTelemetry mode exported per request, by kind and name, and a flag on a limited row whose
+ * count is off faultline's.
+ */
+function parityNote(byMode) {
+  const otelModes = Object.keys(byMode).filter((mode) => mode !== 'none' && mode !== 'sentry' && byMode[mode].spansPerRequestByName !== undefined);
+  if (otelModes.length === 0) return [];
+  const lines = ['', 'Spans exported per request, by kind and name (the `spans/req` column: spans at the collector over the order requests sent, warm-up included):', ''];
+  for (const mode of otelModes) {
+    const parts = Object.entries(byMode[mode].spansPerRequestByName)
+      .filter(([, perRequest]) => perRequest >= 0.005)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, perRequest]) => `${perRequest.toFixed(2)} \`${name}\``);
+    lines.push(`- ${mode}: ${parts.length === 0 ? 'none' : parts.join(', ')}`);
+  }
+  const faultline = byMode.faultline;
+  const off = otelModes.filter((mode) => mode.endsWith('-limited') && faultline !== undefined && Math.abs(byMode[mode].spans - faultline.spans) > 0.05);
+  if (off.length > 0) lines.push('', `**Not like for like:** ${off.join(', ')} exported a different number of spans per request than faultline (${faultline.spans.toFixed(2)}).`);
+  const limited = ['faultline', ...otelModes.filter((mode) => mode.endsWith('-limited'))].filter((mode) => byMode[mode] !== undefined);
+  if (limited.length > 1 && byMode.none !== undefined) {
+    const cells = limited.map((mode) => `${mode} ${ratio(byMode[mode].rps, byMode.none.rps)} of none's throughput (${fmt(byMode[mode].cpuUsPerRequest)} µs CPU per request)`);
+    lines.push('', `Like for like, the same instrumentations and logs shipped: ${cells.join(', ')}; none ${fmt(byMode.none.cpuUsPerRequest)} µs.`);
+  }
+  return lines;
 }
 
 /**

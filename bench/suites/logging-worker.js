@@ -1,15 +1,21 @@
 // One variant of the logging benchmark, in a fresh process: lines per second and CPU per line.
 //   pino:      plain pino, synchronous writes to /dev/null, no SDK;
+//   pino-otel: the design's alternative to createLogger (REFERENCE.md, "pino and
+//              pino-opentelemetry-transport"): pino with a mixin that adds trace_id, span_id and
+//              trace_flags from the active OpenTelemetry context (the transport's worker has none of
+//              its own), and one transport worker with two targets: a local copy to /dev/null and
+//              pino-opentelemetry-transport shipping OTLP to the bench's collector;
 //   faultline: faultline started in-process, createLogger with its local copy to /dev/null and the
 //              OTLP copy shipped from its worker thread to the bench's collector.
-// Lines are written inside an active span when an SDK is there, so faultline adds the trace fields.
+// Lines are written inside an active span when there is a context to carry one, so both OTLP
+// variants add the trace fields.
 //
-//   node suites/logging-worker.js <pino|faultline> <info|error> <lines> <repeats>
+//   node suites/logging-worker.js <pino|pino-otel|faultline> <info|error> <lines> <repeats>
 import { createRequire } from 'node:module';
 import { faultlineApi, faultlineOtelApi } from '../lib/faultline-api.js';
 import { threadCpuMillis } from '../lib/processes.js';
 import process from 'node:process';
-import { setTimeout } from 'node:timers';
+import { clearInterval, setInterval, setTimeout } from 'node:timers';
 
 const require = createRequire(import.meta.url);
 const pino = require('pino');
@@ -29,8 +35,30 @@ let OrderRejected = class OrderRejectedError extends Error {
   }
 };
 let faultline;
+let transport;
 if (variant === 'pino') {
   logger = pino({ level: 'info' }, devNull());
+} else if (variant === 'pino-otel') {
+  const api = require('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
+  const { randomBytes } = await import('node:crypto');
+  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  transport = pino.transport({
+    targets: [
+      { target: 'pino/file', options: { destination: '/dev/null' } },
+      { target: 'pino-opentelemetry-transport', options: { loggerName: 'bench-logging' } },
+    ],
+  });
+  // The transport sets a record's trace context only from these three snake_case fields.
+  const traceFields = () => {
+    const context = api.trace.getSpanContext(api.context.active());
+    return context === undefined ? {} : { trace_id: context.traceId, span_id: context.spanId, trace_flags: `0${context.traceFlags.toString(16)}` };
+  };
+  logger = pino({ level: 'info', mixin: traceFields }, transport);
+  // A span context per 100 lines, as faultline's variant has a span per 100 lines. The spans are not
+  // exported here: one per 100 lines is noise against the lines, and the logger is what is measured.
+  inSpan = (fn) =>
+    api.context.with(api.trace.setSpanContext(api.context.active(), { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: 1 }), fn);
 } else if (variant === 'faultline') {
   faultline = await faultlineApi();
   await faultline.start();
@@ -69,7 +97,11 @@ await new Promise((resolve) => logger.flush(() => resolve()));
 
 const samples = [];
 const processCpuStart = process.cpuUsage();
-const logWorkerMsStart = threadCpuMillis(process.pid)['faultline-logs'] ?? 0;
+// The log worker's own thread (Linux /proc; 0 elsewhere), to set against the lines it exported. pino's
+// transport drops silently when its queue is full, so how many lines its worker exported is not known
+// in here: its worker's share is in the process CPU only.
+const LOG_THREAD = 'faultline-logs';
+const logWorkerMsStart = threadCpuMillis(process.pid)[LOG_THREAD] ?? 0;
 for (let r = 0; r < repeats; r += 1) {
   const thread = process.threadCpuUsage();
   const started = process.hrtime.bigint();
@@ -81,9 +113,19 @@ for (let r = 0; r < repeats; r += 1) {
 }
 // Everything handed over is flushed before the whole-process CPU (worker threads included) is read.
 await new Promise((resolve) => logger.flush(() => resolve()));
+let logWorkerMs = (threadCpuMillis(process.pid)[LOG_THREAD] ?? logWorkerMsStart) - logWorkerMsStart;
+if (transport !== undefined) {
+  // The transport exports from its worker on a timer; ending it shuts its logger provider down,
+  // which exports what is still queued. A finished thread's CPU stays in process.cpuUsage().
+  // Its worker is unref'd: a timer keeps the loop alive until it has gone.
+  const keepAlive = setInterval(() => {}, 1000);
+  const closed = new Promise((resolve) => transport.once('close', resolve));
+  transport.end();
+  await closed;
+  clearInterval(keepAlive);
+  logWorkerMs = undefined;
+}
 const processCpu = process.cpuUsage(processCpuStart);
-// The log worker's own thread (Linux /proc; 0 elsewhere), to set against the lines it exported.
-const logWorkerMs = (threadCpuMillis(process.pid)['faultline-logs'] ?? logWorkerMsStart) - logWorkerMsStart;
 let dropped = 0;
 if (faultline !== undefined) {
   const logging = await import('../node_modules/faultline/dist/logging/log-shipper.js').catch(() => ({}));
@@ -101,6 +143,6 @@ process.stdout.write(
     written: lines * repeats + Math.min(lines, 5000),
     dropped,
     // Lines written in the measured samples and not dropped (the warm-up's were shipped before).
-    logWorkerUsPerExportedLine: variant === 'faultline' && lines * repeats > dropped ? (logWorkerMs * 1000) / (lines * repeats - dropped) : undefined,
+    logWorkerUsPerExportedLine: variant === 'faultline' && logWorkerMs !== undefined && lines * repeats > dropped ? (logWorkerMs * 1000) / (lines * repeats - dropped) : undefined,
   })}\n`,
 );
