@@ -5,7 +5,6 @@ import { otlpEnv, runApp } from '../helpers/run-app.ts';
 import { reportedLogDrops } from './log-helpers.ts';
 
 const BURST = 'test/fixtures/logging/burst-app.mjs';
-const LINES = 10_000;
 
 /** Distinct burst lines received, and whether any arrived twice. */
 function burstLines(receiver: OtlpReceiver): { distinct: number; total: number } {
@@ -35,33 +34,50 @@ describe('nothing lost: lines written before the process ends reach the collecto
     { name: 'a normal exit', mode: 'natural' },
   ];
 
+  // FAULTLINE_LOG_BUFFER_LINES is 8192: one burst fits the buffer, the other does not.
+  const FITS = 5000;
+  const OVERFLOWS = 20_000;
+
   for (const ending of endings) {
-    test(`${LINES} lines, then ${ending.name}: all arrive once, or the reported drop count is the shortfall`, async () => {
-      receiver.clear();
-      const app = runApp(BURST, { env: env(), args: [ending.mode, String(LINES)] });
-      if (ending.signal !== undefined) {
-        await new Promise<void>((resolve, reject) => {
-          const onData = (chunk: Buffer | string) => {
-            if (String(chunk).includes('burst written')) {
-              app.child.stderr?.off('data', onData);
-              resolve();
-            }
-          };
-          app.child.stderr?.on('data', onData);
-          void app.exited.then(() => {
-            reject(new Error('exited before the burst was written'));
+    for (const lines of [FITS, OVERFLOWS]) {
+      const title =
+        lines === FITS
+          ? `${lines} lines (they fit the buffer), then ${ending.name}: every one arrives, exactly once`
+          : `${lines} lines (past the buffer), then ${ending.name}: received plus the reported drops is what was written, with a warning`;
+      test(title, async () => {
+        receiver.clear();
+        const app = runApp(BURST, { env: env(), args: [ending.mode, String(lines)] });
+        if (ending.signal !== undefined) {
+          await new Promise<void>((resolve, reject) => {
+            const onData = (chunk: Buffer | string) => {
+              if (String(chunk).includes('burst written')) {
+                app.child.stderr?.off('data', onData);
+                resolve();
+              }
+            };
+            app.child.stderr?.on('data', onData);
+            void app.exited.then(() => {
+              reject(new Error('exited before the burst was written'));
+            });
           });
-        });
-        app.child.kill(ending.signal);
-      }
-      const exit = await app.exited;
-      assert.notEqual(exit.code, null, `the process exits by itself (signal ${String(exit.signal)})`);
-      const dropped = reportedLogDrops(exit.stderr);
-      // Everything was sent before the process ended: no waiting for stragglers.
-      const { distinct, total } = burstLines(receiver);
-      assert.equal(total, distinct, 'no line arrives twice');
-      assert.equal(distinct + dropped, LINES, `received ${distinct}, reported dropped ${dropped}; stderr: ${exit.stderr.slice(0, 2000)}`);
-    });
+          app.child.kill(ending.signal);
+        }
+        const exit = await app.exited;
+        assert.notEqual(exit.code, null, `the process exits by itself (signal ${String(exit.signal)})`);
+        const dropped = reportedLogDrops(exit.stderr);
+        // Everything was sent before the process ended: no waiting for stragglers.
+        const { distinct, total } = burstLines(receiver);
+        assert.equal(total, distinct, 'no line arrives twice');
+        if (lines === FITS) {
+          assert.equal(distinct, lines, `every line arrives; stderr: ${exit.stderr.slice(0, 2000)}`);
+          assert.equal(dropped, 0);
+        } else {
+          assert.ok(dropped > 0, 'a burst past the buffer drops lines');
+          assert.match(exit.stderr, /faultline: dropping telemetry: \d+ logs item\(s\), queue full/);
+          assert.equal(distinct + dropped, lines, `received ${distinct}, reported dropped ${dropped}; stderr: ${exit.stderr.slice(0, 2000)}`);
+        }
+      });
+    }
   }
 
   test('collector hangs: the process exits by the deadline and counts every line as dropped', async () => {

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { closedPort } from '../helpers/closed-port.ts';
+import { otlpEnv, runApp } from '../helpers/run-app.ts';
+
+// A short-lived job whose collector refuses connections loses its telemetry: each signal's loss
+// is counted and said once on stderr, never silent.
+
+describe('a short-lived job with the collector down', () => {
+  let stderr = '';
+  let code: number | null = null;
+  before(async () => {
+    const port = await closedPort();
+    const exit = await runApp('test/fixtures/export/short-job.mjs', { env: otlpEnv(`http://127.0.0.1:${port}`, { OTEL_METRIC_EXPORT_INTERVAL: '600000' }) }).exited;
+    stderr = exit.stderr;
+    code = exit.code;
+  });
+
+  test('ends by itself, with its own exit code', () => {
+    assert.equal(code, 0, stderr);
+  });
+
+  test('its span: counted and said once', () => {
+    assert.equal(stderr.match(/faultline: 1 span\(s\) were not exported/g)?.length, 1, stderr);
+  });
+
+  test('its metric points (app.errors among them): counted and said once', () => {
+    assert.equal(stderr.match(/faultline: \d+ metric point\(s\) were not exported/g)?.length, 1, stderr);
+  });
+
+  test('its log line: counted and said once', () => {
+    assert.equal(stderr.match(/faultline: 1 log line\(s\) were not exported/g)?.length, 1, stderr);
+  });
+
+  test('the first drop of each signal is named as it happens', () => {
+    for (const signal of ['traces', 'metrics', 'logs']) assert.equal(stderr.match(new RegExp(`dropping telemetry: \\d+ ${signal} item`, 'g'))?.length, 1, `${signal}: ${stderr}`);
+  });
+});
