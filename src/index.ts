@@ -3,7 +3,8 @@
 // Setup and lifecycle
 export { start } from './start.ts';
 export { flush, shutdown, isStarted } from './sdk/start.ts';
-export { droppedTelemetry, DROPPED_METRIC } from './export/drops.ts';
+export { droppedTelemetry, DROPPED_METRIC, spooledTelemetry, SPOOLED_METRIC } from './export/drops.ts';
+export { ATTR_ENDED_AT_EXIT } from './export/open-spans.ts';
 export { loadConfig } from './config.ts';
 export type { FaultlineConfig, StartOptions } from './config.ts';
 
