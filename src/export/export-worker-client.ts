@@ -232,12 +232,17 @@ export class ExportWorker {
         Atomics.wait(this.#control, Slot.flushed, flushed, remaining);
       }
     }
+    this.#countLost('not delivered by the shutdown deadline');
+  }
+
+  /** Counts what is handed over and still unsettled (and not counted yet) as lost at shutdown. */
+  #countLost(detail: string): void {
     this.#countFromSharedCounters();
     for (const signal of EXPORT_SIGNALS) {
       const lost = this.unsettled(signal) - this.#lostAtShutdown[signal];
       if (lost > 0) {
         this.#lostAtShutdown[signal] += lost;
-        recordDrop(signal, 'shutdown', lost, 'not delivered by the shutdown deadline');
+        recordDrop(signal, 'shutdown', lost, detail);
       }
     }
   }
@@ -323,14 +328,7 @@ export class ExportWorker {
   #stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#countFromSharedCounters();
-    for (const signal of EXPORT_SIGNALS) {
-      const lost = this.unsettled(signal) - this.#lostAtShutdown[signal];
-      if (lost > 0) {
-        this.#lostAtShutdown[signal] += lost;
-        recordDrop(signal, 'shutdown', lost, 'export worker stopped');
-      }
-    }
+    this.#countLost('export worker stopped');
     for (const done of this.#results.values()) done('not-sent');
     this.#results.clear();
     for (const resolve of this.#flushWaiters.values()) resolve();

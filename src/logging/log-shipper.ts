@@ -120,23 +120,19 @@ export class LogShipper {
 
   #post(): void {
     this.#postOverflow();
-    const count = this.#batch.count;
-    if (count === 0) return;
-    const chars = this.#batch.chars;
-    const bytes = this.#batch.take();
-    if (this.#worker.postLines(bytes, count, this.#batchMessageKey, false)) {
-      this.#posted += count;
-      this.#postedChars += chars;
-    } else this.#drop('shutdown', count, 'export worker stopped');
+    this.#postBatch(this.#batch, this.#batchMessageKey, false);
   }
 
+  /** The overflow's lines go straight to the spool: the worker counts them as taken in at once. */
   #postOverflow(): void {
-    const count = this.#overflow.count;
+    this.#postBatch(this.#overflow, this.#overflowMessageKey, true);
+  }
+
+  #postBatch(batch: LineBytes, messageKey: string, spool: boolean): void {
+    const count = batch.count;
     if (count === 0) return;
-    const chars = this.#overflow.chars;
-    const bytes = this.#overflow.take();
-    // The worker counts these lines as taken in at once: they count against nothing here.
-    if (this.#worker.postLines(bytes, count, this.#overflowMessageKey, true)) {
+    const chars = batch.chars;
+    if (this.#worker.postLines(batch.take(), count, messageKey, spool)) {
       this.#posted += count;
       this.#postedChars += chars;
     } else this.#drop('shutdown', count, 'export worker stopped');
