@@ -198,7 +198,8 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
       getExportWorker()?.postMetrics(scopeMetrics, countPoints(scopeMetrics));
     });
   });
-  installExitHandOff();
+  // FAULTLINE_HANDLE_PROCESS_EVENTS=false: no process handlers at all; the app calls shutdown().
+  if (config.handleProcessEvents) installExitHandOff();
   // The export worker boots on its own thread while the app starts, so that the first export (or
   // an early exit) does not wait for it; nothing here waits for it either.
   setImmediate(() => {
