@@ -11,6 +11,9 @@ import { getRuntime } from './runtime.ts';
 // (a pino transport, say): one SDK per process is the app's, started here on the main thread.
 if (isMainThread) {
   const config = loadConfig(process.env);
+  // FAULTLINE_DOCTOR: starts watching before the SDK and its loader hooks, so that the report can
+  // tell what loaded before them.
+  if (config.doctor) (await import('./doctor/in-app.ts')).beginInAppDoctor('preload');
   if (config.disabled) {
     // OTEL_SDK_DISABLED / FAULTLINE_DISABLED: the app pays nothing for the preload. The SDK's module
     // graph (~250 files, ~90 ms before the app's first line) is not even loaded.

@@ -11,6 +11,8 @@ import { startTelemetry } from './sdk/start.ts';
  * instrumented are imported.
  */
 export async function start(options: StartOptions = {}): Promise<void> {
+  // FAULTLINE_DOCTOR for apps that start faultline from code (a no-op when the preload began it).
+  if (options.doctor ?? getRuntime().config.doctor) (await import('./doctor/in-app.ts')).beginInAppDoctor('start()');
   await startTelemetry(options);
   if (getRuntime().config.disabled) return;
   installPinoCorrelation();

@@ -1,5 +1,6 @@
 import { context, diag, DiagLogLevel, logs, metrics, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
 import { CompositePropagator, type InstrumentationScope, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, type Sampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
@@ -18,6 +19,7 @@ import type { EffectiveSpanLimits } from '../http-spans/server-span.ts';
 import { enableHttpSpans } from '../http-spans/http-spans.ts';
 import { enablePatchingInstrumentations } from './instrumentations.ts';
 import { buildResource } from './resource.ts';
+import { publishSdkDiagnostic } from './sdk-diagnostics.ts';
 
 const SCOPE = 'faultline';
 
@@ -26,9 +28,15 @@ interface Running {
   tracerProvider: TracerProvider;
   meterProvider: MeterProvider;
   loggerProvider: LoggerProvider;
+  resource: Resource;
+  /** Patching instrumentations enabled (pg, and the app's own packages named in the config). */
+  instrumentations: string[];
   disable: (() => void)[];
   shutdown?: Promise<void>;
 }
+
+/** What the running SDK is made of, for the doctor's in-app checks. */
+export type RunningTelemetry = Pick<Running, 'config' | 'tracerProvider' | 'meterProvider' | 'loggerProvider' | 'resource' | 'instrumentations'>;
 
 let running: Running | undefined;
 let starting: Promise<void> | undefined;
@@ -71,10 +79,10 @@ function readable(message: string): string {
 }
 
 /** SDK diagnostics reach stderr once per distinct message, instead of never (the SDK default) or on every export. */
-function installDiagnostics(): void {
+function installDiagnostics(config: FaultlineConfig): void {
   // ERROR by default: the SDK's warnings are mostly about conditions faultline already reports
   // (drops) and would otherwise change what the app prints on stderr.
-  const level = (process.env.OTEL_LOG_LEVEL ?? 'error').trim().toUpperCase();
+  const level = config.diagLogLevel.toUpperCase();
   const levels: Record<string, DiagLogLevel> = {
     NONE: DiagLogLevel.NONE,
     ERROR: DiagLogLevel.ERROR,
@@ -87,13 +95,14 @@ function installDiagnostics(): void {
   const diagLevel = levels[level] ?? DiagLogLevel.ERROR;
   const report = (message: string, ...args: unknown[]): void => {
     const text = [readable(message), ...args.map((arg) => (arg instanceof Error ? arg.message : readable(String(arg))))].join(' ').slice(0, 300);
+    publishSdkDiagnostic(text);
     warnOnce(`diag:${text.slice(0, 80)}`, `OpenTelemetry SDK: ${text}`);
   };
   diag.setLogger({ error: report, warn: report, info: report, debug: report, verbose: report }, { logLevel: diagLevel, suppressOverrideMessage: true });
 }
 
 async function startSdk(config: FaultlineConfig): Promise<void> {
-  installDiagnostics();
+  installDiagnostics(config);
   const resource = buildResource(config);
   // host.id is read asynchronously; settle it before the first export reads the attributes.
   await resource.waitForAsyncAttributes?.();
@@ -171,7 +180,7 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
     patching.disable();
   });
 
-  running = { config, tracerProvider, meterProvider, loggerProvider, disable };
+  running = { config, tracerProvider, meterProvider, loggerProvider, resource, instrumentations: patching.names, disable };
   runtime.started = true;
 }
 
@@ -194,6 +203,11 @@ export function startTelemetry(options: StartOptions = {}): Promise<void> {
     }
   })();
   return starting;
+}
+
+/** The running SDK's providers, resource and instrumentations; undefined before start or when disabled. */
+export function runningTelemetry(): RunningTelemetry | undefined {
+  return running;
 }
 
 /** True once `start()` has set up the SDK in this process. */
