@@ -6,6 +6,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { loadConfig } from './config.ts';
 import { getRuntime } from './runtime.ts';
+import { warn } from './warn.ts';
 
 // Under NODE_OPTIONS=--import faultline/register Node also preloads this into every worker thread
 // (a pino transport, say): one SDK per process is the app's, started here on the main thread.
@@ -19,7 +20,13 @@ if (isMainThread) {
     // graph (~250 files, ~90 ms before the app's first line) is not even loaded.
     getRuntime().config = config;
   } else {
-    const { start } = await import('./start.ts');
-    await start();
+    try {
+      const { start } = await import('./start.ts');
+      await start();
+    } catch (error) {
+      // start() never throws: this is its modules failing to load (an @opentelemetry/api older
+      // than the peer range lacks exports they import). The app runs on without telemetry.
+      warn(`telemetry disabled, setup failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 }

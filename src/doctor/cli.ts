@@ -5,8 +5,8 @@ import { IN_APP_ONLY, makeReport, type Check } from './doctor.ts';
 import { endpointChecks } from './endpoint.ts';
 import { entryCheck } from './entry.ts';
 import { formatJson, formatReport } from './format.ts';
-import { installedCopies, instrumentationPackageChecks } from './installed-packages.ts';
-import { copiesCheck, readPackageJson } from './package-copies.ts';
+import { installedCopies, instrumentationPackageChecks, resolvablePackage } from './installed-packages.ts';
+import { apiVersionCheck, copiesCheck, readPackageJson, type PackageCopy } from './package-copies.ts';
 import { findStartCommand, startCommandCheck } from './start-command.ts';
 import { configurationChecks, nodeCheck, serviceCheck } from './settings.ts';
 import { variableChecks } from './variables.ts';
@@ -66,12 +66,21 @@ function serviceAttributes(config: FaultlineConfig, env: Record<string, string |
   return { ...config.resourceAttributes, 'service.name': named ? config.serviceName : fallback };
 }
 
+/** The API copy faultline will register the providers through: the one its installed copy resolves. */
+function registeringApi(cwd: string, faultlines: readonly PackageCopy[]): string | undefined {
+  const from = faultlines[0]?.root ?? cwd;
+  const api = resolvablePackage(from, '@opentelemetry/api') ?? resolvablePackage(cwd, '@opentelemetry/api');
+  return api === undefined ? undefined : readPackageJson(api)?.version;
+}
+
 /** Every check the command line can make, in the order of the in-app report. */
 export async function doctorChecks(cwd: string, env: Record<string, string | undefined>, entryOption: string | undefined, timeoutMs: number): Promise<Check[]> {
   const { value: config, problems } = collectConfigProblems(() => loadConfig(env));
   const start = findStartCommand(readPackageJson(cwd), entryOption);
   const entry = start.entry === undefined ? undefined : path.resolve(cwd, start.entry);
   const installed = installedCopies(cwd, ['@opentelemetry/api', 'faultline']);
+  const registeredApi = registeringApi(cwd, installed.get('faultline') ?? []);
+  const apiVersion = apiVersionCheck(registeredApi);
   return [
     nodeCheck(),
     entryCheck(entry, start.source),
@@ -83,16 +92,16 @@ export async function doctorChecks(cwd: string, env: Record<string, string | und
       name: '@opentelemetry/api',
       copies: installed.get('@opentelemetry/api') ?? [],
       where: 'installed',
-      sameVersionIsFine: true,
+      registeredApi,
       cwd,
       missing: { status: 'fail', summary: '@opentelemetry/api is not installed', fix: "npm install @opentelemetry/api (faultline's peer dependency)" },
     }),
+    ...(apiVersion === undefined ? [] : [apiVersion]),
     copiesCheck({
       id: 'faultline-copies',
       name: 'faultline',
       copies: installed.get('faultline') ?? [],
       where: 'installed',
-      sameVersionIsFine: false,
       cwd,
       missing: { status: 'fail', summary: `faultline is not installed in ${cwd}`, fix: "run the doctor in the app's folder, after npm install faultline" },
     }),

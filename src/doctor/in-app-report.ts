@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { collectConfigProblems, loadConfig, type ConfigProblem, type FaultlineConfig, type Signal } from '../config.ts';
 import { getRuntime } from '../runtime.ts';
@@ -9,7 +10,7 @@ import { entryCheck } from './entry.ts';
 import { formatReport } from './format.ts';
 import type { InAppState } from './in-app.ts';
 import { instrumentedModuleChecks, preloadCheck } from './load-order.ts';
-import { copiesCheck, copiesOf, isInside, realPath, type PackageCopy } from './package-copies.ts';
+import { apiVersionCheck, copiesCheck, copiesOf, isInside, packageRootOf, readPackageJson, realPath, registeredApiVersion, type PackageCopy } from './package-copies.ts';
 import type { ApiCopyEntry } from './providers.ts';
 import { configurationChecks, nodeCheck, serviceCheck } from './settings.ts';
 import { variableChecks } from './variables.ts';
@@ -58,12 +59,22 @@ interface LoadedFile {
 }
 
 /** Every loaded copy of a package: what the app resolved by name, the CommonJS cache, and faultline's own. */
+const FAULTLINE_ROOT = packageRootOf(fileURLToPath(import.meta.url), 'faultline');
+
+/** Who imported a copy, as the reader knows them: the app's file, or "faultline" for faultline's own modules. */
+function importer(parentURL: string | undefined): string | undefined {
+  if (parentURL?.startsWith('file:') !== true) return undefined;
+  const file = fileURLToPath(parentURL);
+  // The loader-hook libraries resolve on behalf of whoever required the module: not an importer.
+  if (/[\\/]node_modules[\\/](require|import)-in-the-middle[\\/]/.test(file)) return undefined;
+  return FAULTLINE_ROOT !== undefined && isInside(realPath(file), FAULTLINE_ROOT) && !/[\\/]node_modules[\\/]/.test(path.relative(FAULTLINE_ROOT, file)) ? 'faultline' : file;
+}
+
 function loadedCopies(state: InAppState, name: string, own: string | undefined): { copies: PackageCopy[]; entries: ApiCopyEntry[] } {
   const files: LoadedFile[] = [];
   for (const resolution of state.observer?.of(name) ?? []) {
     if (!resolution.url.startsWith('file:')) continue;
-    const importedBy = resolution.parentURL?.startsWith('file:') === true ? fileURLToPath(resolution.parentURL) : undefined;
-    files.push({ file: fileURLToPath(resolution.url), importedBy, url: resolution.url });
+    files.push({ file: fileURLToPath(resolution.url), importedBy: importer(resolution.parentURL), url: resolution.url });
   }
   const marker = `/node_modules/${name}/`;
   for (const file of Object.keys(requireCache)) if (file.replaceAll('\\', '/').includes(marker)) files.push({ file });
@@ -91,9 +102,12 @@ function copyChecks(state: InAppState): { checks: Check[]; otherApis: ApiCopyEnt
   const ownFile = ownApi === undefined ? undefined : realPath(ownApi);
   const otherApis = api.entries.filter((entry) => ownFile === undefined || !isInside(ownFile, entry.copy.root));
   const unseen = state.observer === undefined ? ' (this Node has no module.registerHooks: only CommonJS copies are seen)' : '';
+  const ownRoot = ownApi === undefined ? undefined : packageRootOf(ownApi, '@opentelemetry/api');
+  const apiVersion = apiVersionCheck(ownRoot === undefined ? undefined : readPackageJson(ownRoot)?.version);
   const checks = [
-    copiesCheck({ id: 'api-copies', name: '@opentelemetry/api', copies: api.copies, where: 'loaded', sameVersionIsFine: true, missing: { status: 'info', summary: `@opentelemetry/api is not loaded${unseen}` } }),
-    copiesCheck({ id: 'faultline-copies', name: 'faultline', copies: faultline.copies, where: 'loaded', sameVersionIsFine: false, missing: { status: 'info', summary: 'faultline is not loaded from a package folder' } }),
+    ...(apiVersion === undefined ? [] : [apiVersion]),
+    copiesCheck({ id: 'api-copies', name: '@opentelemetry/api', copies: api.copies, where: 'loaded', registeredApi: registeredApiVersion(), missing: { status: 'info', summary: `@opentelemetry/api is not loaded${unseen}` } }),
+    copiesCheck({ id: 'faultline-copies', name: 'faultline', copies: faultline.copies, where: 'loaded', missing: { status: 'info', summary: 'faultline is not loaded from a package folder' } }),
   ];
   return { checks, otherApis };
 }

@@ -1,5 +1,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Check } from './doctor.ts';
 
 export interface PackageJson {
@@ -81,8 +82,57 @@ export function shown(file: string, cwd: string = process.cwd()): string {
 }
 
 function describe(copy: PackageCopy, cwd: string, withImporters: boolean): string {
-  const by = withImporters && copy.importedBy.length > 0 ? `, imported by ${copy.importedBy.map((file) => shown(file, cwd)).join(', ')}` : '';
+  const by = withImporters && copy.importedBy.length > 0 ? `, imported by ${copy.importedBy.map((file) => (path.isAbsolute(file) ? shown(file, cwd) : file)).join(', ')}` : '';
   return `${copy.version} at ${shown(copy.root, cwd)}${by}`;
+}
+
+/**
+ * Whether a copy of @opentelemetry/api at `own` reads the globals registered by a copy at
+ * `registered`: the API's own rule (same major, own minor at most the registered one; a pre-release
+ * only its exact version). An older copy reads a newer registration; a newer one gets no-ops.
+ */
+export function apiCanRead(own: string, registered: string): boolean {
+  if (own === registered) return true;
+  const parse = (version: string) => /^(\d+)\.(\d+)\.(\d+)(-.+)?$/.exec(version);
+  const mine = parse(own);
+  const theirs = parse(registered);
+  if (mine === null || theirs === null || mine[4] !== undefined || theirs[4] !== undefined) return false;
+  if (mine[1] !== theirs[1]) return false;
+  if (mine[1] === '0') return mine[2] === theirs[2] && Number(mine[3]) <= Number(theirs[3]);
+  return Number(mine[2]) <= Number(theirs[2]);
+}
+
+/** `version` satisfies a caret range such as `^1.10.0` (the form of faultline's peer dependency). */
+export function satisfiesCaret(version: string, range: string): boolean {
+  const wanted = /^\^(\d+)\.(\d+)\.(\d+)$/.exec(range.trim());
+  const have = /^(\d+)\.(\d+)\.(\d+)$/.exec(version);
+  if (wanted === null || have === null) return true;
+  const [major, minor, patch] = [1, 2, 3].map((i) => Number(have[i]));
+  const [wantMajor, wantMinor, wantPatch] = [1, 2, 3].map((i) => Number(wanted[i]));
+  if (major !== wantMajor) return false;
+  return minor !== wantMinor ? (minor ?? 0) > (wantMinor ?? 0) : (patch ?? 0) >= (wantPatch ?? 0);
+}
+
+const OWN_ROOT = packageRootOf(fileURLToPath(import.meta.url), 'faultline');
+const OWN_MANIFEST = (OWN_ROOT === undefined ? undefined : readPackageJson(OWN_ROOT)) as (PackageJson & { peerDependencies?: Record<string, string> }) | undefined;
+
+/** A failed check when faultline's copy of the API is outside its peer range (it then cannot even load). */
+export function apiVersionCheck(version: string | undefined): Check | undefined {
+  const range = OWN_MANIFEST?.peerDependencies?.['@opentelemetry/api'];
+  if (version === undefined || range === undefined || satisfiesCaret(version, range)) return undefined;
+  return {
+    id: 'api-version',
+    status: 'fail',
+    summary: `faultline needs @opentelemetry/api ${range} (its peer dependency), but the copy it loads is ${version}: its modules cannot load, so nothing is recorded`,
+    fix: `npm install @opentelemetry/api@${range}`,
+    data: { version, range },
+  };
+}
+
+/** The version of the API copy that created the global registry (the API keeps it beside the providers). */
+export function registeredApiVersion(): string | undefined {
+  const registry = (globalThis as Record<symbol, unknown>)[Symbol.for('opentelemetry.js.api.1')] as { version?: unknown } | undefined;
+  return typeof registry?.version === 'string' ? registry.version : undefined;
 }
 
 export interface CopiesCheckOptions {
@@ -91,26 +141,39 @@ export interface CopiesCheckOptions {
   copies: PackageCopy[];
   /** `loaded` in the app, `installed` under node_modules (the command line). */
   where: 'loaded' | 'installed';
-  /** Identical versions share the API's global registry and still work; a second faultline does not. */
-  sameVersionIsFine: boolean;
+  /**
+   * For @opentelemetry/api: the version that registered (or will register) the global providers.
+   * Copies that can read it work, and are only a warning; a copy that cannot fails. Without it
+   * (faultline itself), any second copy fails.
+   */
+  registeredApi?: string;
   /** Said when there is no copy at all. */
   missing: Pick<Check, 'status' | 'summary' | 'fix'>;
   cwd?: string;
 }
 
-/** Exactly one copy passes; versions that differ fail, with every copy and what imported it named. */
+/** Exactly one copy passes; copies that break something fail, with every copy and what imported it named. */
 export function copiesCheck(options: CopiesCheckOptions): Check {
-  const { id, name, copies, where } = options;
+  const { id, name, copies, where, registeredApi } = options;
   const cwd = options.cwd ?? process.cwd();
-  const data = { copies: copies.map((copy) => ({ ...copy })) };
+  const data = { copies: copies.map((copy) => ({ ...copy })), registeredApi };
   if (copies.length === 0) return { id, ...options.missing, data };
   const list = copies.map((copy) => describe(copy, cwd, copies.length > 1)).join('; ');
   if (copies.length === 1) return { id, status: 'pass', summary: `one copy of ${name} ${where}: ${list}`, data };
-  const versions = new Set(copies.map((copy) => copy.version));
   const fix = `make the app use one copy: \`npm ls ${name}\` shows who brings each, then align their versions and run \`npm dedupe\``;
-  if (versions.size === 1 && options.sameVersionIsFine) {
-    return { id, status: 'warn', summary: `${copies.length} copies of ${name} ${where}, all ${[...versions].join('')}: they share one global registry, so this works`, fix, data };
+  const head = `${copies.length} copies of ${name} ${where} (${list})`;
+  if (registeredApi === undefined) {
+    return { id, status: 'fail', summary: `${head}: shutdown() and flush() of a second copy do not reach the SDK the first one started`, fix, data };
   }
-  const effect = name === 'faultline' ? 'shutdown() and flush() of the second copy do not reach the SDK the first one started' : 'a copy of another version does not see the providers the first one registered: its spans and metrics go nowhere, silently';
-  return { id, status: 'fail', summary: `${copies.length} copies of ${name} ${where} (${list}): ${effect}`, fix, data };
+  const blind = [...new Set(copies.map((copy) => copy.version).filter((version) => !apiCanRead(version, registeredApi)))];
+  if (blind.length > 0) {
+    return {
+      id,
+      status: 'fail',
+      summary: `${head}: ${blind.join(', ')} cannot read the providers registered through ${registeredApi} (a copy reads only a registration of its own major and at least its minor), so what goes through it is dropped`,
+      fix,
+      data,
+    };
+  }
+  return { id, status: 'warn', summary: `${head}: each can read the providers registered through ${registeredApi}, so this works until a newer copy arrives`, fix, data };
 }

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { logs, metrics, trace } from '@opentelemetry/api';
 import type { RunningTelemetry } from '../sdk/start.ts';
 import type { Check } from './doctor.ts';
-import { shown, type PackageCopy } from './package-copies.ts';
+import { apiCanRead, registeredApiVersion, shown, type PackageCopy } from './package-copies.ts';
 
 const FIX = "remove the app's own OpenTelemetry SDK setup (NodeSDK.start(), provider.register(), an @opentelemetry/*/register preload): faultline is the SDK";
 
@@ -17,7 +17,8 @@ function nameOf(provider: unknown): string {
   const proxy = provider as { getDelegate?: () => unknown } | undefined;
   const inner = typeof proxy?.getDelegate === 'function' ? proxy.getDelegate() : provider;
   const name = (inner as { constructor?: { name?: unknown } } | undefined)?.constructor?.name;
-  return typeof name === 'string' && name !== '' ? name : 'an unknown provider';
+  // Bundled SDKs rename their classes (`TracerProvider$1`): the suffix means nothing to the reader.
+  return typeof name === 'string' && name !== '' ? name.replace(/\$\d+$/, '') : 'an unknown provider';
 }
 
 interface ApiView {
@@ -41,8 +42,20 @@ function foreignProviders(api: ApiView, running: RunningTelemetry): string[] {
  * the API, plus what the API said when someone else tried to register: a second SDK started after
  * faultline is refused ("duplicate registration") and keeps exporting its own spans on its own.
  */
-export function providersCheck(running: RunningTelemetry | undefined, diagnostics: readonly string[]): Check {
+export function providersCheck(running: RunningTelemetry | undefined, diagnostics: readonly string[], ownApiVersion?: string): Check {
   if (running === undefined) return { id: 'providers', status: 'skip', summary: "faultline's SDK is not running: no provider of its own to look for" };
+  const registry = registeredApiVersion();
+  if (ownApiVersion !== undefined && registry !== undefined && registry !== ownApiVersion) {
+    // The API registers only into a registry of its own version, and reads one of its major and at least its minor.
+    const reads = apiCanRead(ownApiVersion, registry);
+    return {
+      id: 'providers',
+      status: 'fail',
+      summary: `the API's global registry belongs to @opentelemetry/api ${registry}, registered before faultline started: faultline's ${ownApiVersion} can ${reads ? 'read it but not register its providers there' : 'neither register its providers there nor read them'}`,
+      fix: 'make the app use one copy of @opentelemetry/api (npm ls @opentelemetry/api, align versions, npm dedupe), and start faultline before anything else touches the API',
+      data: { registry, ownApiVersion },
+    };
+  }
   const foreign = foreignProviders({ trace, metrics, logs }, running);
   if (foreign.length > 0) {
     return { id: 'providers', status: 'fail', summary: `the global ${foreign.join(', ')} provider is not faultline's: another SDK registered first, and faultline's was refused`, fix: FIX, data: { foreign } };

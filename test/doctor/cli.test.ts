@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -234,16 +234,34 @@ describe('faultline doctor from the command line', () => {
     }
   });
 
-  test('two copies of @opentelemetry/api installed, of different versions, fail with both named', async () => {
+  test('a second, older copy of @opentelemetry/api installed under a dependency: both named, a warning (an older copy reads the newer registration)', async () => {
     const folder = healthyFolder();
     try {
       // A dependency that brought its own, older API: a real nested install of 1.9.0.
       cpSync(OLD_API, path.join(folder.dir, 'node_modules', 'some-sdk', 'node_modules', '@opentelemetry', 'api'), { recursive: true });
       const run = await doctor({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'doctor-cli' }, [], folder.dir);
+      assert.equal(run.code, 0, run.stdout);
       const copies = lineOf(run.lines, 'api-copies');
-      assert.equal(copies.mark, '✗');
-      assert.match(copies.summary, /^2 copies of @opentelemetry\/api installed \(1\.10\.\d+ at .*; 1\.9\.0 at node_modules\/some-sdk\/node_modules\/@opentelemetry\/api\)/);
+      assert.equal(copies.mark, '!');
+      assert.match(copies.summary, /^2 copies of @opentelemetry\/api installed \(1\.10\.\d+ at .*; 1\.9\.0 at node_modules\/some-sdk\/node_modules\/@opentelemetry\/api\): each can read the providers registered through 1\.10\.\d+/);
       assert.match(copies.fix ?? '', /npm ls @opentelemetry\/api/);
+    } finally {
+      folder.remove();
+    }
+  });
+
+  test('faultline installed beside an @opentelemetry/api older than its peer range fails', async () => {
+    const folder = appFolder({
+      packageJson: { name: 'doctor-app', type: 'module', scripts: { start: 'node --import faultline/register app.mjs' } },
+      files: { 'app.mjs': '', 'node_modules/faultline/package.json': readFileSync(path.join(repoRoot, 'package.json'), 'utf8') },
+      links: { '@opentelemetry/api': OLD_API },
+    });
+    try {
+      const run = await doctor({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'doctor-cli' }, [], folder.dir);
+      const version = lineOf(run.lines, 'api-version');
+      assert.equal(version.mark, '✗');
+      assert.match(version.summary, /^faultline needs @opentelemetry\/api \^1\.10\.0 \(its peer dependency\), but the copy it loads is 1\.9\.0/);
+      assert.equal(version.fix, 'npm install @opentelemetry/api@^1.10.0');
     } finally {
       folder.remove();
     }
