@@ -342,7 +342,7 @@ export function loadConfig(env: Env = process.env, overrides: StartOptions = {})
  */
 export function knownVariableNames(): string[] {
   const names = new Set<string>();
-  const recorder = new Proxy({} as Env, {
+  const recorder = new Proxy<Env>({}, {
     get(_target, name) {
       if (typeof name === 'string') names.add(name);
       return undefined;

@@ -12,13 +12,15 @@ import { warn } from './warn.ts';
 // (a pino transport, say): one SDK per process is the app's, started here on the main thread.
 if (isMainThread) {
   const config = loadConfig(process.env);
-  // FAULTLINE_DOCTOR: starts watching before the SDK and its loader hooks, so that the report can
-  // tell what loaded before them.
-  if (config.doctor) (await import('./doctor/in-app.ts')).beginInAppDoctor('preload');
+  // FAULTLINE_DOCTOR: begins before the SDK and its loader hooks, so that the report can tell what
+  // loaded before them; start() then has it watch the app's modules.
+  const doctor = config.doctor ? await import('./doctor/in-app.ts') : undefined;
+  doctor?.beginInAppDoctor('preload');
   if (config.disabled) {
     // OTEL_SDK_DISABLED / FAULTLINE_DISABLED: the app pays nothing for the preload. The SDK's module
     // graph (~250 files, ~90 ms before the app's first line) is not even loaded.
     getRuntime().config = config;
+    doctor?.watchAppModules();
   } else {
     try {
       const { start } = await import('./start.ts');

@@ -12,8 +12,10 @@ import { startTelemetry } from './sdk/start.ts';
  */
 export async function start(options: StartOptions = {}): Promise<void> {
   // FAULTLINE_DOCTOR for apps that start faultline from code (a no-op when the preload began it).
-  if (options.doctor ?? getRuntime().config.doctor) (await import('./doctor/in-app.ts')).beginInAppDoctor('start()');
+  const doctor = (options.doctor ?? getRuntime().config.doctor) ? await import('./doctor/in-app.ts') : undefined;
+  doctor?.beginInAppDoctor('start()');
   await startTelemetry(options);
+  doctor?.watchAppModules();
   if (getRuntime().config.disabled) return;
   installPinoCorrelation();
   installLifecycle();

@@ -37,13 +37,10 @@ export function otlpSignals(config: FaultlineConfig): Signal[] {
 
 const BODY_LIMIT = 4096;
 
-function builtin<T>(name: string): T {
-  // The built-in module itself, without the ESM facade an `import` would build (see ARCHITECTURE.md).
-  return (process.getBuiltinModule as (id: string) => unknown)(name) as T;
-}
+// Built-ins come from process.getBuiltinModule, without the ESM facade an `import` builds (ARCHITECTURE.md).
 
 function readTlsFile(path: string | undefined): Buffer | undefined {
-  return path === undefined ? undefined : builtin<typeof import('node:fs')>('node:fs').readFileSync(path);
+  return path === undefined ? undefined : process.getBuiltinModule('node:fs').readFileSync(path);
 }
 
 function isHttp2Frame(raw: Buffer): boolean {
@@ -104,7 +101,7 @@ export function probe(signal: Signal, target: SignalExportConfig, options: Probe
       let body: Buffer = protocol === 'http/json' ? Buffer.from('{}') : Buffer.alloc(0);
       const headers: Record<string, string> = { ...target.headers, 'content-type': protocol === 'http/json' ? 'application/json' : 'application/x-protobuf', 'user-agent': 'faultline-doctor' };
       if (target.compression === 'gzip') {
-        body = builtin<typeof import('node:zlib')>('node:zlib').gzipSync(body);
+        body = process.getBuiltinModule('node:zlib').gzipSync(body);
         headers['content-encoding'] = 'gzip';
       }
       headers['content-length'] = String(body.length);
@@ -114,7 +111,7 @@ export function probe(signal: Signal, target: SignalExportConfig, options: Probe
         requestOptions.key = readTlsFile(target.tls.clientKey);
         requestOptions.cert = readTlsFile(target.tls.clientCertificate);
       }
-      const transport = builtin<typeof import('node:https')>(secure ? 'node:https' : 'node:http');
+      const transport = secure ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');
       request = transport.request(url, requestOptions, (response: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let length = 0;

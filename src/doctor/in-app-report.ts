@@ -47,8 +47,8 @@ function endpointChecks(state: InAppState, config: FaultlineConfig): Check[] {
     const outcome = state.outcomes.get(signal);
     if (outcome !== undefined) return endpointCheck(outcome, process.env);
     const since = state.probing.get(signal);
-    const waited = since === undefined ? 'before the check began' : `${Math.round(performance.now() - since)} ms into the check, with no answer yet`;
-    return { id: `endpoint-${signal}`, status: 'skip', summary: `${signal} → ${config.otlp[signal].url}: the app exited ${waited}; npx faultline doctor checks it without the app` };
+    const waited = since === undefined ? 'before the check was due' : `${Math.round(performance.now() - since)} ms into the check, with no answer yet`;
+    return { id: `endpoint-${signal}`, status: 'skip', summary: `${signal} → ${config.otlp[signal].url}: not checked, the app exited ${waited}; npx faultline doctor checks it without the app` };
   });
 }
 
@@ -70,15 +70,15 @@ function importer(parentURL: string | undefined): string | undefined {
   return FAULTLINE_ROOT !== undefined && isInside(realPath(file), FAULTLINE_ROOT) && !/[\\/]node_modules[\\/]/.test(path.relative(FAULTLINE_ROOT, file)) ? 'faultline' : file;
 }
 
-function loadedCopies(state: InAppState, name: string, own: string | undefined): { copies: PackageCopy[]; entries: ApiCopyEntry[] } {
-  const files: LoadedFile[] = [];
+function loadedCopies(state: InAppState, name: string, own: string | undefined, ownImporter?: string): { copies: PackageCopy[]; entries: ApiCopyEntry[] } {
+  // faultline's own copy first, so that the report names it first.
+  const files: LoadedFile[] = own === undefined ? [] : [{ file: own, importedBy: ownImporter }];
   for (const resolution of state.observer?.of(name) ?? []) {
     if (!resolution.url.startsWith('file:')) continue;
     files.push({ file: fileURLToPath(resolution.url), importedBy: importer(resolution.parentURL), url: resolution.url });
   }
   const marker = `/node_modules/${name}/`;
   for (const file of Object.keys(requireCache)) if (file.replaceAll('\\', '/').includes(marker)) files.push({ file });
-  if (own !== undefined) files.push({ file: own });
   const copies = copiesOf(name, files);
   const entries = copies.map((copy): ApiCopyEntry => {
     const first = files.find((item) => isInside(realPath(item.file), copy.root));
@@ -97,7 +97,7 @@ function ownApiFile(): string | undefined {
 
 function copyChecks(state: InAppState): { checks: Check[]; otherApis: ApiCopyEntry[] } {
   const ownApi = ownApiFile();
-  const api = loadedCopies(state, '@opentelemetry/api', ownApi);
+  const api = loadedCopies(state, '@opentelemetry/api', ownApi, 'faultline');
   const faultline = loadedCopies(state, 'faultline', fileURLToPath(import.meta.url));
   const ownFile = ownApi === undefined ? undefined : realPath(ownApi);
   const otherApis = api.entries.filter((entry) => ownFile === undefined || !isInside(ownFile, entry.copy.root));
@@ -159,8 +159,12 @@ export async function fullReport(state: InAppState): Promise<string> {
   return formatReport(makeReport('in-app', checks), heading(state));
 }
 
-/** At exit, synchronously: everything but the other API copies' view; endpoints say what arrived in time. */
+/** At exit, synchronously: everything but the endpoints and the other API copies' view. */
 export function reportAtExit(state: InAppState): string {
+  if (sdk === undefined && !getRuntime().config.disabled && getRuntime().started) {
+    // Already loaded by the ES module loader (the SDK is running): require returns the same modules.
+    sdk = createRequire(import.meta.url)(`./sdk-checks${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`) as SdkChecks;
+  }
   const { checks } = localChecks(state);
   checks.push(...endpointChecks(state, getRuntime().config));
   return formatReport(makeReport('in-app', checks), heading(state, ', at exit'));

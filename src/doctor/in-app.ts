@@ -1,4 +1,5 @@
 import diagnostics from 'node:diagnostics_channel';
+import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import type { Signal } from '../config.ts';
 import { SDK_DIAGNOSTICS_CHANNEL } from '../sdk/sdk-diagnostics.ts';
@@ -10,19 +11,17 @@ import { ModuleObserver } from './module-observer.ts';
 /**
  * `FAULTLINE_DOCTOR=1`: the doctor's report from inside the running app, printed once on stderr.
  *
- * Started by the preload (or by `start()`) before the app's modules load, it watches what the app
- * resolves, which pino loggers write and what the SDK's diagnostics say; the report follows once
- * start-up has gone quiet (1 s after start at the earliest, 10 s at the latest), or at exit if the
- * app ends first. Its timers and sockets are unref'd: it never keeps the process alive, and what it
- * needs beyond the watching is loaded after start-up.
+ * Started by the preload (or by `start()`) before the app's modules load, it only watches during
+ * start-up: what the app resolves, which pino loggers write, what the SDK's diagnostics say. Once
+ * start-up has gone quiet (1 s after start at the earliest, 10 s at the latest) it loads the rest
+ * of its code, checks the endpoints and prints; an app that ends first gets the report at exit,
+ * without the endpoint checks. Its timers and sockets are unref'd: it never keeps the process alive.
  */
 
 const FIRST_LOOK_MS = 1000;
 /** Start-up is still going on while modules resolve: wait for this long without one. */
 const QUIET_MS = 250;
 const LATEST_MS = 10_000;
-/** The endpoint checks start early, so that a short-lived app still gets their results. */
-const PROBE_AFTER_MS = 50;
 export const IN_APP_PROBE_TIMEOUT_MS = 5000;
 const MAX_LOGGERS = 64;
 
@@ -42,33 +41,60 @@ export interface InAppState {
 
 type ReportModule = typeof import('./in-app-report.ts');
 
+/**
+ * The report's code, loaded synchronously (require of an ES module) for an app that exits before
+ * the report was due: an `exit` listener cannot wait for an import.
+ */
+function loadReportNow(): ReportModule {
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return createRequire(import.meta.url)(`./in-app-report${extension}`) as ReportModule;
+}
+
 // Once per process, whichever copy of faultline gets there first.
 const BEGUN = Symbol.for('faultline.doctor.v1');
 
-/** Starts the in-app doctor once per process (the preload and start() both call it). Never throws. */
+type DoctorHolder = typeof globalThis & { [BEGUN]?: InAppDoctor | null };
+
+/**
+ * Starts the in-app doctor once per process (the preload and start() both call it), before
+ * faultline starts: what is loaded by then was loaded before faultline. Never throws.
+ */
 export function beginInAppDoctor(origin: StartOrigin): void {
-  const holder = globalThis as typeof globalThis & { [BEGUN]?: boolean };
-  if (holder[BEGUN] === true || !isMainThread) return;
-  holder[BEGUN] = true;
+  const holder = globalThis as DoctorHolder;
+  if (holder[BEGUN] !== undefined || !isMainThread) return;
+  holder[BEGUN] = null;
   try {
-    new InAppDoctor(origin).begin();
+    const doctor = new InAppDoctor(origin);
+    doctor.begin();
+    holder[BEGUN] = doctor;
   } catch (error) {
     warn(`doctor could not start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * Starts watching module resolution, once faultline's own modules are loaded: the hook would
+ * otherwise sit in the way of the SDK's ~250 modules (about 7% more CPU before the app's first
+ * line), and what the doctor wants to see is the app's.
+ */
+export function watchAppModules(): void {
+  try {
+    (globalThis as DoctorHolder)[BEGUN]?.watch();
+  } catch {
+    // Without the watch the report says what it could not see.
   }
 }
 
 class InAppDoctor {
   readonly #state: InAppState;
   #report: ReportModule | undefined;
-  #probes: Promise<void> = Promise.resolve();
   #printed = false;
 
   constructor(origin: StartOrigin) {
-    const observer = new ModuleObserver();
     this.#state = {
       startedAt: performance.now(),
       facts: takeStartFacts(origin),
-      observer: observer.start() ? observer : undefined,
+      observer: undefined,
       loggers: new Set(),
       diagnostics: [],
       outcomes: new Map(),
@@ -80,8 +106,13 @@ class InAppDoctor {
     diagnostics.subscribe(PINO_CHANNEL, this.#onLogLine);
     diagnostics.subscribe(SDK_DIAGNOSTICS_CHANNEL, this.#onDiagnostic);
     process.on('exit', this.#onExit);
-    setTimeout(this.#prepare, PROBE_AFTER_MS).unref();
     setTimeout(this.#due, FIRST_LOOK_MS).unref();
+  }
+
+  watch(): void {
+    if (this.#state.observer !== undefined || this.#printed) return;
+    const observer = new ModuleObserver();
+    if (observer.start()) this.#state.observer = observer;
   }
 
   readonly #onLogLine = (message: unknown): void => {
@@ -97,19 +128,6 @@ class InAppDoctor {
     if (typeof message === 'string' && this.#state.diagnostics.length < 50) this.#state.diagnostics.push(message);
   };
 
-  /** Loads the report's code and starts the endpoint checks, off the start-up path. */
-  readonly #prepare = (): void => {
-    this.#probes = import('./in-app-report.ts').then(
-      async (report) => {
-        this.#report = report;
-        await report.prepare(this.#state, IN_APP_PROBE_TIMEOUT_MS);
-      },
-      (error: unknown) => {
-        warn(`doctor could not load its report: ${error instanceof Error ? error.message : String(error)}`);
-      },
-    );
-  };
-
   readonly #due = (): void => {
     const now = performance.now();
     const loading = this.#state.observer !== undefined && now - this.#state.observer.lastResolveAt < QUIET_MS;
@@ -122,9 +140,10 @@ class InAppDoctor {
 
   async #finish(): Promise<void> {
     try {
-      await this.#probes;
-      const report = this.#report;
-      if (report === undefined || this.#printed) return;
+      const report = await import('./in-app-report.ts');
+      this.#report = report;
+      await report.prepare(this.#state, IN_APP_PROBE_TIMEOUT_MS);
+      if (this.#printed) return;
       const text = await report.fullReport(this.#state);
       this.#print(text);
     } catch (error) {
@@ -136,10 +155,10 @@ class InAppDoctor {
   readonly #onExit = (): void => {
     if (this.#printed) return;
     try {
+      this.#print((this.#report ?? loadReportNow()).reportAtExit(this.#state));
+    } catch (error) {
       const elapsed = Math.round(performance.now() - this.#state.startedAt);
-      this.#print(this.#report?.reportAtExit(this.#state) ?? `faultline doctor: the app exited ${elapsed} ms after start-up, before the report could be made; run it for longer, or run npx faultline doctor\n`);
-    } catch {
-      // Nothing may fail inside the app's exit.
+      this.#print(`faultline doctor: the app exited ${elapsed} ms after start-up, and the report could not be made (${error instanceof Error ? error.message : String(error)}); run npx faultline doctor\n`);
     }
   };
 

@@ -9,6 +9,7 @@ export interface PackageJson {
   type?: string;
   main?: string;
   scripts?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
 }
 
 const manifests = new Map<string, PackageJson | undefined>();
@@ -19,7 +20,7 @@ export function readPackageJson(dir: string): PackageJson | undefined {
   let manifest: PackageJson | undefined;
   try {
     const parsed: unknown = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
-    manifest = typeof parsed === 'object' && parsed !== null ? (parsed as PackageJson) : undefined;
+    manifest = typeof parsed === 'object' && parsed !== null ? parsed : undefined;
   } catch {
     manifest = undefined;
   }
@@ -114,7 +115,7 @@ export function satisfiesCaret(version: string, range: string): boolean {
 }
 
 const OWN_ROOT = packageRootOf(fileURLToPath(import.meta.url), 'faultline');
-const OWN_MANIFEST = (OWN_ROOT === undefined ? undefined : readPackageJson(OWN_ROOT)) as (PackageJson & { peerDependencies?: Record<string, string> }) | undefined;
+const OWN_MANIFEST = OWN_ROOT === undefined ? undefined : readPackageJson(OWN_ROOT);
 
 /** A failed check when faultline's copy of the API is outside its peer range (it then cannot even load). */
 export function apiVersionCheck(version: string | undefined): Check | undefined {

@@ -70,7 +70,7 @@ export function variableChecks(env: Env, known: readonly string[] = knownVariabl
     const suggestion = nearestName(upper, known);
     if (suggestion !== undefined) {
       checks.push({ id, status: 'fail', summary: `${name} is not a variable faultline reads; did you mean ${suggestion}?`, fix: `rename it to ${suggestion}`, data: { name, suggestion } });
-    } else if (upper.startsWith('FAULTLINE_')) {
+    } else if (/^FAULTLINE_/.test(upper)) {
       checks.push({ id, status: 'fail', summary: `${name} is not a faultline setting`, fix: "remove it; faultline's settings are listed in the README's configuration table", data: { name } });
     } else {
       checks.push({ id, status: 'warn', summary: `faultline does not read ${name} (an instrumentation or another tool may)`, fix: "remove it if it was meant for faultline; the variables it reads are in the README's configuration table", data: { name } });

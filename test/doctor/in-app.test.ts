@@ -154,12 +154,12 @@ describe('FAULTLINE_DOCTOR=1: the report from inside the app', () => {
     }
   });
 
-  test('a short-lived app with an endpoint that never answers: the report comes at exit, and the check did not hold the app', async () => {
+  test('an app that ends while the endpoint check still waits for an answer: the report comes at exit, and the check did not hold the app', async () => {
     const hanging = await startReceiver({ mode: 'hang' });
     try {
       // Only the doctor talks to the endpoint: no exporter of the app's own is waiting on it.
       const env = otlpEnv(hanging.url, { FAULTLINE_DOCTOR: '1', OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' });
-      const exit = await runApp('test/fixtures/preload/short-lived.mjs', { env }).exited;
+      const exit = await runApp(`${FIXTURES}/ends-soon.mjs`, { env }).exited;
       assert.equal(exit.code, 0, exit.stderr);
       assert.match(exit.stdout, /done/);
       assert.match(exit.stderr, /after faultline started, at exit\)/);
