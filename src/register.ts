@@ -20,7 +20,6 @@ if (isMainThread) {
     // OTEL_SDK_DISABLED / FAULTLINE_DISABLED: the app pays nothing for the preload. The SDK's module
     // graph (~250 files, ~90 ms before the app's first line) is not even loaded.
     getRuntime().config = config;
-    doctor?.watchAppModules();
   } else {
     try {
       const { start } = await import('./start.ts');
@@ -31,4 +30,6 @@ if (isMainThread) {
       warn(`telemetry disabled, setup failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  // start() has it watch already; here for the paths that do not get there.
+  doctor?.watchAppModules();
 }

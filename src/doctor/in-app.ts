@@ -89,6 +89,8 @@ class InAppDoctor {
   readonly #state: InAppState;
   #report: ReportModule | undefined;
   #printed = false;
+  /** Set once faultline has started: until then, the report is not due (a slow start is still start-up). */
+  #watching = false;
 
   constructor(origin: StartOrigin) {
     this.#state = {
@@ -110,7 +112,8 @@ class InAppDoctor {
   }
 
   watch(): void {
-    if (this.#state.observer !== undefined || this.#printed) return;
+    if (this.#watching || this.#printed) return;
+    this.#watching = true;
     const observer = new ModuleObserver();
     if (observer.start()) this.#state.observer = observer;
   }
@@ -130,7 +133,7 @@ class InAppDoctor {
 
   readonly #due = (): void => {
     const now = performance.now();
-    const loading = this.#state.observer !== undefined && now - this.#state.observer.lastResolveAt < QUIET_MS;
+    const loading = !this.#watching || (this.#state.observer !== undefined && now - this.#state.observer.lastResolveAt < QUIET_MS);
     if (loading && now - this.#state.startedAt < LATEST_MS) {
       setTimeout(this.#due, QUIET_MS).unref();
       return;
