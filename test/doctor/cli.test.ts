@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { startReceiver, type OtlpReceiver } from '../../src/receiver/index.ts';
 import { closedPort } from '../helpers/closed-port.ts';
 import { repoRoot } from '../helpers/run-app.ts';
-import { appFolder, cleanEnv, lineOf, parseReport, runCli } from './doctor-helpers.ts';
+import { appFolder, cleanEnv, CLI, lineOf, parseReport, runCli } from './doctor-helpers.ts';
 
 const API = path.join(repoRoot, 'node_modules', '@opentelemetry', 'api');
 const OLD_API = path.join(repoRoot, 'node_modules', 'opentelemetry-api-1.9');
@@ -283,6 +283,12 @@ describe('the faultline command', () => {
       assert.equal(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
       assert.match(run.stderr, /^faultline( doctor)?: /);
     }
+  });
+
+  test("it is the package's bin, a node script", () => {
+    const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    assert.equal(path.resolve(repoRoot, manifest.bin.faultline ?? ''), CLI);
+    assert.match(readFileSync(CLI, 'utf8'), /^#!\/usr\/bin\/env node\n/);
   });
 
   test('--help lists the commands; doctor --help its options; exit code 0', async () => {
