@@ -22,7 +22,7 @@ const FIRST_LOOK_MS = 1000;
 /** Start-up is still going on while modules resolve: wait for this long without one. */
 const QUIET_MS = 250;
 const LATEST_MS = 10_000;
-export const IN_APP_PROBE_TIMEOUT_MS = 5000;
+const IN_APP_PROBE_TIMEOUT_MS = 5000;
 const MAX_LOGGERS = 64;
 
 const PINO_CHANNEL = 'tracing:pino_asJson:start';

@@ -63,10 +63,6 @@ export class ModuleObserver {
     this.#hooks = undefined;
   }
 
-  get watching(): boolean {
-    return this.#hooks !== undefined;
-  }
-
   #isWatched(specifier: string): boolean {
     for (const name of this.#watched) {
       if (specifier === name || (specifier.startsWith(name) && specifier[name.length] === '/')) return true;
