@@ -4,7 +4,7 @@
 // collector outage — and issue 14's crash trials, then writes RESULTS.md and results.json. See
 // README.md for the options and how to read it.
 //
-//   node run.js [--quick] [--only http,errors,logging,outage,crash] [--modes none,faultline,…]
+//   node run.js [--quick] [--only http,errors,logging,outage,crash,doctor] [--modes none,faultline,…]
 //               [--rounds 3] [--duration 10] [--outage 60] [--outage-runs 3] [--crash-trials 100]
 //               [--no-pin] [--no-profile] [--output RESULTS.md] [--json results.json]
 //   node run.js --from-json results.json [--output RESULTS.md]     (render again, measure nothing)
@@ -22,6 +22,7 @@ import { loggingMarkdown, runLogging } from './suites/logging.js';
 import { outageMarkdown, runExitWithCollectorDown, runOutages } from './suites/outage.js';
 import { crashMarkdown, runCrashTrials } from './suites/crash-trials.js';
 import { targetsOf } from './lib/targets.js';
+import { doctorMarkdown, runDoctor } from './suites/doctor.js';
 import process from 'node:process';
 
 const { values } = parseArgs({
@@ -58,7 +59,7 @@ const settings = {
   // Trials per cell of the exit-time table (spool on and off, collector up and down).
   crashTimingTrials: quick ? 1 : 3,
 };
-const suites = new Set((values.only ?? 'http,errors,logging,outage,crash').split(',').map((name) => name.trim()));
+const suites = new Set((values.only ?? 'http,errors,logging,outage,crash,doctor').split(',').map((name) => name.trim()));
 const machine = machineInfo();
 const pin = !values['no-pin'] && canPin() && machine.cores >= 2;
 // The app gets CPU 0 to itself; the load generator and the collector share CPU 1.
@@ -117,6 +118,11 @@ async function measure() {
     log('\n5. crash trials');
     results.crash = await runCrashTrials({ trials: settings.crashTrials, requests: settings.crashRequests, timingTrials: settings.crashTimingTrials, cpus, log });
     suiteDone('crash');
+  }
+  if (suites.has('doctor')) {
+    log('\n6. doctor');
+    results.doctor = await runDoctor({ rounds: settings.rounds, cpus, log });
+    suiteDone('doctor');
   }
   return {
     started: started.toISOString(),
@@ -197,6 +203,7 @@ function render({ started, minutes, suiteMinutes = {}, args, commit, machine, se
   if (results.logging !== undefined) sections.push('', '## 3. Logging', '', loggingMarkdown(results.logging));
   if (results.outage !== undefined || results.exits !== undefined) sections.push('', '## 4. Collector outage', '', outageMarkdown(results.outage, results.exits));
   if (results.crash !== undefined) sections.push('', '## 5. Crash trials: what each exit path delivers', '', crashMarkdown(results.crash));
+  if (results.doctor !== undefined) sections.push('', '## 6. Doctor: start-up with FAULTLINE_DOCTOR=1', '', doctorMarkdown(results.doctor));
   return `${sections.join('\n')}\n`;
 }
 

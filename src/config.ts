@@ -13,6 +13,13 @@ export interface SignalExportConfig {
   protocol: OtlpProtocol;
   headers: Record<string, string>;
   timeoutMillis: number;
+  /**
+   * Compression and TLS files are applied by the SDK's OTLP transport, which reads the same
+   * variables itself; they are read here too so that the doctor's endpoint check sends what the
+   * exporters send.
+   */
+  compression: 'gzip' | 'none';
+  tls: { certificate?: string; clientKey?: string; clientCertificate?: string };
 }
 
 export interface FaultlineConfig {
@@ -53,6 +60,10 @@ export interface FaultlineConfig {
   spoolShip: boolean;
   /** Plain pino() error lines (level error and above) inside a span record their error. */
   pinoRecordErrors: boolean;
+  /** Level of the SDK's own diagnostics printed on stderr (OTEL_LOG_LEVEL). */
+  diagLogLevel: string;
+  /** Print the doctor's report from inside the app shortly after start-up (FAULTLINE_DOCTOR). */
+  doctor: boolean;
 }
 
 /** Options accepted by `start()`: any field overrides what the environment says. */
@@ -76,8 +87,34 @@ function text(env: Env, name: string): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
+/** A value that did not parse: reported on stderr, or handed to the doctor while it collects them. */
+export interface ConfigProblem {
+  name: string;
+  value: string;
+  expected: string;
+  fallback: string;
+  message: string;
+}
+
+let collecting: ConfigProblem[] | undefined;
+
 function bad(name: string, value: string, expected: string, fallback: unknown): void {
-  warnOnce(`config:${name}`, `ignoring ${name}=${JSON.stringify(value.slice(0, 80))}: expected ${expected}; using ${String(fallback)}`);
+  const shown = JSON.stringify(value.slice(0, 80));
+  const problem = { name, value: shown, expected, fallback: String(fallback), message: `ignoring ${name}=${shown}: expected ${expected}; using ${String(fallback)}` };
+  if (collecting !== undefined) collecting.push(problem);
+  else warnOnce(`config:${name}`, problem.message);
+}
+
+/** Runs `read` with the problems it finds collected instead of printed (for the doctor). */
+export function collectConfigProblems<T>(read: () => T): { value: T; problems: ConfigProblem[] } {
+  const outer = collecting;
+  const problems: ConfigProblem[] = [];
+  collecting = problems;
+  try {
+    return { value: read(), problems };
+  } finally {
+    collecting = outer;
+  }
 }
 
 function integer(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
@@ -174,8 +211,21 @@ function validUrl(name: string, value: string): string | undefined {
   return undefined;
 }
 
+function compression(env: Env, name: string): 'gzip' | 'none' | undefined {
+  const value = text(env, name);
+  if (value === undefined) return undefined;
+  if (value === 'gzip' || value === 'none') return value;
+  bad(name, value, 'gzip or none', 'no compression');
+  return undefined;
+}
+
 function signalExport(env: Env, signal: Signal): SignalExportConfig {
   const upper = signal.toUpperCase();
+  const tls = {
+    certificate: text(env, `OTEL_EXPORTER_OTLP_${upper}_CERTIFICATE`) ?? text(env, 'OTEL_EXPORTER_OTLP_CERTIFICATE'),
+    clientKey: text(env, `OTEL_EXPORTER_OTLP_${upper}_CLIENT_KEY`) ?? text(env, 'OTEL_EXPORTER_OTLP_CLIENT_KEY'),
+    clientCertificate: text(env, `OTEL_EXPORTER_OTLP_${upper}_CLIENT_CERTIFICATE`) ?? text(env, 'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE'),
+  };
   const baseProtocol = protocol(env, 'OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf');
   const signalUrlVar = `OTEL_EXPORTER_OTLP_${upper}_ENDPOINT`;
   const signalUrl = text(env, signalUrlVar);
@@ -190,6 +240,8 @@ function signalExport(env: Env, signal: Signal): SignalExportConfig {
     protocol: protocol(env, `OTEL_EXPORTER_OTLP_${upper}_PROTOCOL`, baseProtocol),
     headers: { ...parseKeyValueList(env, 'OTEL_EXPORTER_OTLP_HEADERS'), ...parseKeyValueList(env, `OTEL_EXPORTER_OTLP_${upper}_HEADERS`) },
     timeoutMillis: integer(env, `OTEL_EXPORTER_OTLP_${upper}_TIMEOUT`, integer(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10000, 1), 1),
+    compression: compression(env, `OTEL_EXPORTER_OTLP_${upper}_COMPRESSION`) ?? compression(env, 'OTEL_EXPORTER_OTLP_COMPRESSION') ?? 'none',
+    tls,
   };
 }
 
@@ -292,6 +344,24 @@ export function loadConfig(env: Env = process.env, overrides: StartOptions = {})
     spoolMaxBytes: integer(env, 'FAULTLINE_SPOOL_MAX_BYTES', 64 * 1024 * 1024, 64 * 1024),
     spoolShip: bool(env, 'FAULTLINE_SPOOL_SHIP', true),
     pinoRecordErrors: bool(env, 'FAULTLINE_PINO_RECORD_ERRORS', true),
+    diagLogLevel: text(env, 'OTEL_LOG_LEVEL') ?? 'error',
+    doctor: bool(env, 'FAULTLINE_DOCTOR', false),
   };
   return { ...config, ...overrides };
+}
+
+/**
+ * Every variable `loadConfig` reads, found by letting it read a recording environment: the doctor's
+ * list of known names cannot drift from the code that honours them.
+ */
+export function knownVariableNames(): string[] {
+  const names = new Set<string>();
+  const recorder = new Proxy<Env>({}, {
+    get(_target, name) {
+      if (typeof name === 'string') names.add(name);
+      return undefined;
+    },
+  });
+  collectConfigProblems(() => loadConfig(recorder));
+  return [...names].sort();
 }

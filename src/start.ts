@@ -11,7 +11,11 @@ import { startTelemetry } from './sdk/start.ts';
  * instrumented are imported.
  */
 export async function start(options: StartOptions = {}): Promise<void> {
+  // FAULTLINE_DOCTOR for apps that start faultline from code (a no-op when the preload began it).
+  const doctor = (options.doctor ?? getRuntime().config.doctor) ? await import('./doctor/in-app.ts') : undefined;
+  doctor?.beginInAppDoctor('start()');
   await startTelemetry(options);
+  doctor?.watchAppModules();
   if (getRuntime().config.disabled) return;
   installPinoCorrelation();
   installLifecycle();

@@ -10,5 +10,6 @@ export function targetsOf(results) {
   if (results.logging !== undefined) list.push(...(results.logging.targets ?? [results.logging.target]));
   if (results.outage !== undefined || results.exits !== undefined) list.push(...outageTargets(results.outage, results.exits));
   if (results.crash !== undefined) list.push(...crashTargets(results.crash));
+  if (results.doctor !== undefined) list.push(results.doctor.target);
   return list;
 }

@@ -174,6 +174,11 @@ export function getLogShipper(): LogShipper | undefined {
   return shipper ?? undefined;
 }
 
+/** True once a createLogger line has started the shipper (in any copy of faultline). */
+export function logShipperStarted(): boolean {
+  return (globalThis as ShipperHolder)[SHIPPER_KEY] != null;
+}
+
 /**
  * Log lines that will never reach the collector since the process started: dropped because the
  * buffer was full, failed to export, refused by the spool, or still unexported at the shutdown

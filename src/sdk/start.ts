@@ -1,5 +1,6 @@
 import { context, diag, DiagLogLevel, logs, metrics, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
 import { CompositePropagator, type InstrumentationScope, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, type Sampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
@@ -25,6 +26,7 @@ import { enableHttpSpans } from '../http-spans/http-spans.ts';
 import { enableFastifyErrorCapture } from '../framework-errors/fastify-error-channel.ts';
 import { enablePatchingInstrumentations } from './instrumentations.ts';
 import { buildResource } from './resource.ts';
+import { publishSdkDiagnostic } from './sdk-diagnostics.ts';
 
 const SCOPE = 'faultline';
 
@@ -33,9 +35,15 @@ interface Running {
   tracerProvider: TracerProvider;
   meterProvider: MeterProvider;
   loggerProvider: LoggerProvider;
+  resource: Resource;
+  /** Patching instrumentations enabled (pg, and the app's own packages named in the config). */
+  instrumentations: string[];
   disable: (() => void)[];
   shutdown?: Promise<void>;
 }
+
+/** What the running SDK is made of, for the doctor's in-app checks. */
+export type RunningTelemetry = Pick<Running, 'config' | 'tracerProvider' | 'meterProvider' | 'loggerProvider' | 'resource' | 'instrumentations'>;
 
 let running: Running | undefined;
 let starting: Promise<void> | undefined;
@@ -78,10 +86,10 @@ function readable(message: string): string {
 }
 
 /** SDK diagnostics reach stderr once per distinct message, instead of never (the SDK default) or on every export. */
-function installDiagnostics(): void {
+function installDiagnostics(config: FaultlineConfig): void {
   // ERROR by default: the SDK's warnings are mostly about conditions faultline already reports
   // (drops) and would otherwise change what the app prints on stderr.
-  const level = (process.env.OTEL_LOG_LEVEL ?? 'error').trim().toUpperCase();
+  const level = config.diagLogLevel.toUpperCase();
   const levels: Record<string, DiagLogLevel> = {
     NONE: DiagLogLevel.NONE,
     ERROR: DiagLogLevel.ERROR,
@@ -94,13 +102,14 @@ function installDiagnostics(): void {
   const diagLevel = levels[level] ?? DiagLogLevel.ERROR;
   const report = (message: string, ...args: unknown[]): void => {
     const text = [readable(message), ...args.map((arg) => (arg instanceof Error ? arg.message : readable(String(arg))))].join(' ').slice(0, 300);
+    publishSdkDiagnostic(text);
     warnOnce(`diag:${text.slice(0, 80)}`, `OpenTelemetry SDK: ${text}`);
   };
   diag.setLogger({ error: report, warn: report, info: report, debug: report, verbose: report }, { logLevel: diagLevel, suppressOverrideMessage: true });
 }
 
 async function startSdk(config: FaultlineConfig): Promise<void> {
-  installDiagnostics();
+  installDiagnostics(config);
   const resource = buildResource(config);
   // host.id is read asynchronously; settle it before the first export reads the attributes.
   await resource.waitForAsyncAttributes?.();
@@ -207,7 +216,7 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
   }).unref();
   if (config.spoolDir !== undefined && config.spoolShip) shipSpoolLater(config.spoolDir);
 
-  running = { config, tracerProvider, meterProvider, loggerProvider, disable };
+  running = { config, tracerProvider, meterProvider, loggerProvider, resource, instrumentations: patching.names, disable };
   runtime.started = true;
 }
 
@@ -239,6 +248,11 @@ export function startTelemetry(options: StartOptions = {}): Promise<void> {
     }
   })();
   return starting;
+}
+
+/** The running SDK's providers, resource and instrumentations; undefined before start or when disabled. */
+export function runningTelemetry(): RunningTelemetry | undefined {
+  return running;
 }
 
 /** True once `start()` has set up the SDK in this process. */

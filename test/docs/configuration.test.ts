@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { knownVariableNames } from '../../src/config.ts';
 import { repoRoot } from '../helpers/run-app.ts';
 
 function sourceFiles(dir: string): string[] {
@@ -47,4 +48,10 @@ test('every variable the code reads is in the README configuration table, and no
   assert.ok(read.size > 30, `found only ${read.size} variables: the scan is broken`);
   assert.deepEqual([...read].filter((name) => !documented.has(name)).sort(), [], 'read but not documented');
   assert.deepEqual([...documented].filter((name) => !read.has(name)).sort(), [], 'documented but never read');
+});
+
+test("the doctor's list of known variables is exactly what the code reads: it cannot drift", () => {
+  // knownVariableNames() lets loadConfig read a recording environment; a variable read anywhere
+  // else in src/ (process.env.X) would show up in the scan but not here, and fail this test.
+  assert.deepEqual(knownVariableNames(), [...variablesReadBySource()].sort());
 });
