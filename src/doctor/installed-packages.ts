@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FaultlineConfig } from '../config.ts';
+import { BUNDLED_INSTRUMENTATIONS } from '../sdk/instrumentations.ts';
 import type { Check } from './doctor.ts';
 import { patchingNames } from './load-order.ts';
 import { readPackageJson, realPath, type PackageCopy } from './package-copies.ts';
@@ -86,10 +87,10 @@ export function instrumentationPackageChecks(config: FaultlineConfig, cwd: strin
   if (names.length === 0) return [{ id: 'instrumentations', status: 'pass', summary: 'no patching instrumentation enabled (HTTP and fetch spans come from diagnostics_channel)' }];
   return names.map((name): Check => {
     const id = `instrumentation:${name}`;
-    if (name === 'pg') {
-      return resolvablePackage(cwd, 'pg') === undefined
-        ? { id, status: 'info', summary: 'pg is not installed: nothing to instrument' }
-        : { id, status: 'pass', summary: "pg is installed; faultline's own pg instrumentation patches it when the app loads it" };
+    if (BUNDLED_INSTRUMENTATIONS.has(name)) {
+      return resolvablePackage(cwd, name) === undefined
+        ? { id, status: 'info', summary: `${name} is not installed: nothing to instrument` }
+        : { id, status: 'pass', summary: `${name} is installed; faultline's own ${name} instrumentation hooks it when the app loads it` };
     }
     const packageName = `@opentelemetry/instrumentation-${name}`;
     if (resolvablePackage(cwd, packageName) !== undefined) return { id, status: 'pass', summary: `${packageName} is installed for ${name}` };

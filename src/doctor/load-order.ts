@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FaultlineConfig } from '../config.ts';
-import { CHANNEL_INSTRUMENTATIONS } from '../sdk/instrumentations.ts';
+import { BUNDLED_INSTRUMENTATIONS, CHANNEL_INSTRUMENTATIONS } from '../sdk/instrumentations.ts';
 import type { RunningTelemetry } from '../sdk/start.ts';
 import type { Check } from './doctor.ts';
 import type { ModuleObserver } from './module-observer.ts';
@@ -91,7 +91,7 @@ export function instrumentedModuleChecks(facts: StartFacts, config: FaultlineCon
       const loaded = loadedNow.has(name) || (observer?.of(name).length ?? 0) > 0;
       return { id, status: 'pass', summary: loaded ? `${name} loaded after the hook was in place: instrumented` : `${name} not loaded yet: it is instrumented when it loads`, data: { name, loaded } };
     }
-    if (name === 'pg') return { id, status: 'info', summary: 'pg is not installed in the app: nothing to instrument', data: { name } };
+    if (BUNDLED_INSTRUMENTATIONS.has(name)) return { id, status: 'info', summary: `${name} is not installed in the app: nothing to instrument`, data: { name } };
     return {
       id,
       status: 'fail',

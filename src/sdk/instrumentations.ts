@@ -20,6 +20,9 @@ const BUNDLED: Record<string, () => Promise<Record<string, unknown>>> = {
   express: () => import('../framework-errors/express-error-capture.ts'),
 };
 
+/** Names faultline instruments itself (the app need not install an instrumentation package). */
+export const BUNDLED_INSTRUMENTATIONS: ReadonlySet<string> = new Set(Object.keys(BUNDLED));
+
 /** Names handled by diagnostics_channel subscribers instead of an instrumentation package. */
 export const CHANNEL_INSTRUMENTATIONS = new Set(['http', 'undici', 'fetch', 'fastify']);
 
