@@ -115,3 +115,13 @@ export const DependencyFailed = defineError({
 
 /** A failure with no better classification. */
 export const InternalError = defineError({ code: 'INTERNAL_ERROR', category: 'internal', httpStatus: 500, message: 'Internal error' });
+
+/** Every failure of a task group, in the order they happened: an AggregateError (see task-group-error.ts). */
+export { TaskGroupError } from './task-group-error.ts';
+
+/** A task was spawned into a task group that had already settled: structured concurrency allows no stragglers. */
+export const TaskGroupClosed = defineError({
+  code: 'TASK_GROUP_CLOSED',
+  category: 'internal',
+  message: 'The task group has settled; no task can be spawned into it',
+});
