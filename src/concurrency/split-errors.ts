@@ -10,14 +10,29 @@ export type SplitErrors = readonly [match: unknown, rest: unknown];
 
 const MAX_NESTING = 32;
 
+/**
+ * A class is told from a predicate by its prototype: arrow functions have none, a function written
+ * as a predicate has only `constructor` on it, and a class is written `class` or is an Error.
+ */
+function isClass(candidate: (...args: never[]) => unknown): boolean {
+  const prototype: unknown = readProperty(candidate, 'prototype');
+  if (!isObjectLike(prototype)) return false;
+  try {
+    return (
+      Function.prototype.toString.call(candidate).startsWith('class') ||
+      prototype === Error.prototype ||
+      Object.prototype.isPrototypeOf.call(Error.prototype, prototype) ||
+      Object.getOwnPropertyNames(prototype).length > 1
+    );
+  } catch {
+    return false;
+  }
+}
+
 function matcherFor(match: ErrorMatch): (error: unknown) => boolean {
   if (typeof match === 'string') return (error) => readProperty(error, 'code') === match;
   if (typeof match !== 'function') throw new TypeError('splitErrors: match must be a class, an error code or a predicate');
-  // A class is told from a predicate by its prototype: arrow functions have none, and a function
-  // used as a predicate has no prototype methods of its own.
-  const prototype: unknown = readProperty(match, 'prototype');
-  const isClass = isObjectLike(prototype) && (Function.prototype.toString.call(match).startsWith('class') || Object.getOwnPropertyNames(prototype).length > 1 || match === Error || Object.prototype.isPrototypeOf.call(Error.prototype, prototype));
-  if (isClass) {
+  if (isClass(match)) {
     const cls = match as abstract new (...args: never[]) => unknown;
     return (error) => {
       try {

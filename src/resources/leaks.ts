@@ -12,7 +12,7 @@ import { countLeak } from './resource-metrics.ts';
  */
 export interface LeakRecord {
   name: string;
-  /** The frame that called acquire, formatted at once (a captured stack keeps its frames' receivers alive). */
+  /** The frames that called acquire, formatted at once (a captured stack keeps its frames' receivers alive). */
   acquiredAt: string;
   span: Span;
 }
@@ -44,18 +44,19 @@ export function forgetLeak(record: LeakRecord): void {
 }
 
 /**
- * Where `entry` was called from, as `at fn (file:line:col)`: one frame, formatted now. Costs about
- * a microsecond; with `Error.stackTraceLimit = 0` in the app it gives up.
+ * Where `entry` was called from, as `at fn (file:line:col)`, and the frame that called that (a
+ * helper around acquire is common), formatted now. Costs about a microsecond; with
+ * `Error.stackTraceLimit = 0` in the app it gives up.
  */
 export function callerOf(entry: (...args: never[]) => unknown): string {
   const saved = Error.stackTraceLimit;
   if (saved === 0) return 'at an unknown place (Error.stackTraceLimit is 0)';
   try {
-    Error.stackTraceLimit = 1;
+    Error.stackTraceLimit = 2;
     const site: { stack?: string } = {};
     Error.captureStackTrace(site, entry);
-    const frame = site.stack?.split('\n')[1]?.trim();
-    return frame === undefined || frame === '' ? 'at an unknown place' : frame.slice(0, 512);
+    const frames = (site.stack ?? '').split('\n').slice(1, 3).map((frame) => frame.trim()).filter((frame) => frame !== '');
+    return frames.length === 0 ? 'at an unknown place' : frames.join(', called ').slice(0, 1024);
   } catch {
     return 'at an unknown place';
   } finally {
