@@ -163,9 +163,9 @@ class PgClientHandle<Client extends PgPoolClientLike> implements PgClientResourc
  * leaks as for acquireResource. While checked out, a connection error no longer crashes the
  * process (pg-pool listens only on idle clients).
  */
-export async function acquirePgClient<Client extends PgPoolClientLike>(pool: PgPoolLike<Client>, options: PgClientOptions = {}): Promise<PgClientResource<Client>> {
+export function acquirePgClient<Client extends PgPoolClientLike>(pool: PgPoolLike<Client>, options: PgClientOptions = {}): Promise<PgClientResource<Client>> {
   if (!isObjectLike(pool) || typeof readProperty(pool, 'connect') !== 'function') {
-    throw new TypeError('acquirePgClient: expected a pg Pool (an object with connect())');
+    return Promise.reject(new TypeError('acquirePgClient: expected a pg Pool (an object with connect())'));
   }
   const explicit = options.poolName === undefined ? undefined : resourceName(options.poolName, DB_SYSTEM_NAME_VALUE_POSTGRESQL, 'acquirePgClient');
   const state: { watch: Watch | undefined } = { watch: undefined };
