@@ -81,4 +81,4 @@ export { isCancellation } from './concurrency/cancellation.ts';
 export { acquireResource } from './resources/resource.ts';
 export type { Resource, ResourceOptions } from './resources/resource.ts';
 export { acquirePgClient } from './resources/pg-client.ts';
-export type { PgClientResource, PgClientOptions, PgClientBreak, PgPoolLike, PgPoolClientLike } from './resources/pg-client.ts';
+export type { PgClientResource, PgClientOptions, PgClientBreak, PgClientOf, PgPoolLike, PgPoolClientLike } from './resources/pg-client.ts';

@@ -14,7 +14,7 @@ const MAX_NESTING = 32;
  * A class is told from a predicate by its prototype: arrow functions have none, a function written
  * as a predicate has only `constructor` on it, and a class is written `class` or is an Error.
  */
-function isClass(candidate: (...args: never[]) => unknown): boolean {
+function isClass(candidate: object): boolean {
   const prototype: unknown = readProperty(candidate, 'prototype');
   if (!isObjectLike(prototype)) return false;
   try {

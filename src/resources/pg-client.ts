@@ -13,9 +13,20 @@ export interface PgPoolClientLike {
 }
 
 /** What acquirePgClient uses of a node-postgres pool (`pg.Pool`, or one wrapped by `withPgErrors`). */
-export interface PgPoolLike<Client extends PgPoolClientLike> {
-  connect(): Promise<Client>;
+export interface PgPoolLike {
+  connect(): Promise<PgPoolClientLike>;
 }
+
+/**
+ * The client a pool's `connect()` resolves to (`pg.PoolClient` for a `pg.Pool`). Inference from an
+ * overloaded method reads its last overload, pg's callback form: matching both overloads keeps
+ * the promise's type.
+ */
+export type PgClientOf<Pool> = Pool extends { connect(): Promise<infer Client>; connect(callback: never): void }
+  ? Client
+  : Pool extends { connect(): Promise<infer Client> }
+    ? Client
+    : PgPoolClientLike;
 
 export interface PgClientOptions {
   /**
@@ -163,7 +174,8 @@ class PgClientHandle<Client extends PgPoolClientLike> implements PgClientResourc
  * leaks as for acquireResource. While checked out, a connection error no longer crashes the
  * process (pg-pool listens only on idle clients).
  */
-export function acquirePgClient<Client extends PgPoolClientLike>(pool: PgPoolLike<Client>, options: PgClientOptions = {}): Promise<PgClientResource<Client>> {
+export function acquirePgClient<Pool extends PgPoolLike>(pool: Pool, options: PgClientOptions = {}): Promise<PgClientResource<PgClientOf<Pool>>> {
+  type Client = PgClientOf<Pool> & PgPoolClientLike;
   if (!isObjectLike(pool) || typeof readProperty(pool, 'connect') !== 'function') {
     return Promise.reject(new TypeError('acquirePgClient: expected a pg Pool (an object with connect())'));
   }
@@ -174,7 +186,7 @@ export function acquirePgClient<Client extends PgPoolClientLike>(pool: PgPoolLik
       name: explicit ?? poolNames.get(pool) ?? DB_SYSTEM_NAME_VALUE_POSTGRESQL,
       metrics: 'db-connection',
       attributes: { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL },
-      acquire: () => pool.connect(),
+      acquire: () => pool.connect() as Promise<Client>,
       acquired: (client, span) => {
         state.watch = watch(client, span);
         let name = explicit ?? poolNames.get(pool);

@@ -46,7 +46,7 @@ async function histogram(name: string): Promise<{ attributes: Record<string, unk
   if (metric === undefined) return [];
   assert.equal(metric.dataPointType, DataPointType.HISTOGRAM);
   assert.equal(metric.descriptor.unit, 's');
-  return (metric as HistogramMetricData).dataPoints.map((point) => ({ attributes: point.attributes, count: point.value.count, sum: point.value.sum }));
+  return (metric as HistogramMetricData).dataPoints.map((point) => ({ attributes: point.attributes, count: point.value.count, sum: point.value.sum ?? 0 }));
 }
 
 describe('acquireResource', () => {
