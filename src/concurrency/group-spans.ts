@@ -1,4 +1,4 @@
-import { context, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { recordError, wasRecorded } from '../errors/record-error.ts';
 import {
   ATTR_TASK_GROUP_CANCELLED,
@@ -27,6 +27,7 @@ export interface GroupCounts {
  * TaskGroupError through its failures, so nothing is counted twice). Never throws.
  */
 export class GroupSpans {
+  readonly #tracer: Tracer;
   readonly #span: Span;
   readonly #context: Context;
   readonly #name: string | undefined;
@@ -37,7 +38,8 @@ export class GroupSpans {
     if (name !== undefined) attributes[ATTR_TASK_GROUP_NAME] = name;
     if (limit !== undefined) attributes[ATTR_TASK_GROUP_LIMIT] = limit;
     this.#name = name;
-    this.#span = trace.getTracer(SCOPE).startSpan(name === undefined ? 'taskGroup' : `taskGroup ${name}`, { attributes }, parent);
+    this.#tracer = trace.getTracer(SCOPE);
+    this.#span = this.#tracer.startSpan(name === undefined ? 'taskGroup' : `taskGroup ${name}`, { attributes }, parent);
     this.#context = trace.setSpan(parent, this.#span);
   }
 
@@ -52,7 +54,7 @@ export class GroupSpans {
     if (taskName !== undefined) attributes[ATTR_TASK_GROUP_TASK_NAME] = taskName;
     const label = taskName ?? this.#name;
     try {
-      return trace.getTracer(SCOPE).startSpan(label === undefined ? 'task' : `task ${label}`, { attributes }, this.#context);
+      return this.#tracer.startSpan(label === undefined ? 'task' : `task ${label}`, { attributes }, this.#context);
     } catch {
       return trace.wrapSpanContext(this.#span.spanContext());
     }

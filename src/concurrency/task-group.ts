@@ -82,6 +82,8 @@ class Group implements TaskGroup {
   #started = 0;
   #cancelled = 0;
   readonly #failures: unknown[] = [];
+  /** The same failures, to tell a failure seen again (the body rethrowing a task's) from a new one. */
+  readonly #failed = new Set<unknown>();
   #bodyDone = false;
   #closed = false;
   #drained: (() => void) | undefined;
@@ -197,6 +199,8 @@ class Group implements TaskGroup {
   }
 
   #fail(error: unknown): void {
+    if (this.#failed.has(error)) return;
+    this.#failed.add(error);
     this.#failures.push(error);
     this.#abort(error);
   }

@@ -2,7 +2,7 @@ import type { Span } from '@opentelemetry/api';
 import { recordError } from '../errors/record-error.ts';
 import { isObjectLike, readProperty, readString } from '../errors/safe-read.ts';
 import { ATTR_DB_CLIENT_CONNECTION_POOL_NAME, ATTR_DB_SYSTEM_NAME, ATTR_RESOURCE_DESTROYED, DB_SYSTEM_NAME_VALUE_POSTGRESQL } from '../semconv.ts';
-import { hold, resourceName, type Hold, type Resource } from './resource.ts';
+import { hold, resourceName, ResourceHandle, type Hold, type Resource } from './resource.ts';
 
 /** What acquirePgClient uses of a node-postgres pool client (`pg.PoolClient`). */
 export interface PgPoolClientLike {
@@ -121,42 +121,21 @@ function breakAtRelease(client: object, state: Watch): PgClientBreak | undefined
   return undefined;
 }
 
-class PgClientHandle<Client extends PgPoolClientLike> implements PgClientResource<Client> {
-  readonly #held: Hold<Client>;
+class PgClientHandle<Client extends PgPoolClientLike> extends ResourceHandle<Client> implements PgClientResource<Client> {
   readonly #state: { watch: Watch | undefined };
 
   constructor(held: Hold<Client>, state: { watch: Watch | undefined }) {
-    this.#held = held;
+    super(held);
     this.#state = state;
   }
 
-  get name(): string {
-    return this.#held.name;
-  }
-
-  get value(): Client {
-    return this.#held.value;
-  }
-
   get client(): Client {
-    return this.#held.value;
-  }
-
-  get released(): boolean {
-    return this.#held.released;
+    return this.value;
   }
 
   get broken(): PgClientBreak | undefined {
     const watching = this.#state.watch;
-    return watching === undefined ? undefined : breakAtRelease(this.#held.value, watching);
-  }
-
-  release(): Promise<void> {
-    return this.#held.release();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.#held.release();
+    return watching === undefined ? undefined : breakAtRelease(this.value, watching);
   }
 }
 

@@ -142,7 +142,8 @@ export async function hold<Value, Handle extends object>(spec: HoldSpec<Value>, 
   return handle;
 }
 
-class ResourceHandle<Value> implements Resource<Value> {
+/** The object the app holds; its collection before release is a leak. */
+export class ResourceHandle<Value> implements Resource<Value> {
   readonly #held: Hold<Value>;
 
   constructor(held: Hold<Value>) {

@@ -154,6 +154,21 @@ describe('taskGroup', () => {
     assert.equal(error.category, 'internal', 'mixed failures');
   });
 
+  it('a failure the body rethrows after awaiting its task is still one failure', async () => {
+    const first = new Error('first');
+    const second = new RangeError('second, not a reaction to the abort');
+    const error = await taskGroup(async (group) => {
+      void group.spawn(() => Promise.reject(first));
+      const later = group.spawn(async () => {
+        await sleep(10);
+        throw second;
+      });
+      await later; // rethrows `second` from the body
+    }).catch((err: unknown) => err);
+    assert.ok(error instanceof TaskGroupError);
+    assert.deepEqual(error.errors, [first, second]);
+  });
+
   it('resolves to the body\'s value when nothing fails, and the spawned promises give the results', async () => {
     const result = await taskGroup(async (group) => {
       const a = group.spawn(async () => {

@@ -1,49 +1,20 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { context, trace, type Attributes } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { AggregationTemporality, DataPointType, MeterProvider, MetricReader, type SumMetricData } from '@opentelemetry/sdk-metrics';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { describe, it } from 'node:test';
+import type { Attributes } from '@opentelemetry/api';
+import { DataPointType, type SumMetricData } from '@opentelemetry/sdk-metrics';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { DatabaseUnavailable, TaskGroupError } from '../../src/errors/catalog.ts';
-import { createErrorCounter, ERROR_COUNTER_NAME, errorCounterView } from '../../src/errors/error-counter.ts';
+import { ERROR_COUNTER_NAME } from '../../src/errors/error-counter.ts';
 import { recordError, wasRecorded } from '../../src/errors/record-error.ts';
 import { serializeError } from '../../src/errors/serialize.ts';
-import { getRuntime } from '../../src/runtime.ts';
+import { useInMemorySdk } from '../helpers/in-memory-sdk.ts';
 
 // SuppressedError (what `await using` throws when the block and a disposer both fail) and
 // TaskGroupError are composites: recordError shows all their errors as exception events and
 // counts them through their members, each once.
 
-class CollectingReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
-
-const runtime = getRuntime();
-const exporter = new InMemorySpanExporter();
-const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-const tracer = tracerProvider.getTracer('composite-errors-test');
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-trace.setGlobalTracerProvider(tracerProvider);
-
-let reader: CollectingReader;
-let meterProvider: MeterProvider;
-
-beforeEach(() => {
-  exporter.reset();
-  reader = new CollectingReader();
-  meterProvider = new MeterProvider({ readers: [reader], views: [errorCounterView()] });
-  runtime.errorCounter = createErrorCounter(meterProvider.getMeter('faultline'));
-  runtime.errorTypes.clear();
-});
-
-afterEach(async () => {
-  runtime.errorCounter = undefined;
-  await meterProvider.shutdown();
-});
+const sdk = useInMemorySdk('composite-errors-test');
+const { exporter, tracer } = sdk;
 
 function recordedOn(error: unknown, options: { handled?: boolean } = {}): ReadableSpan {
   const span = tracer.startSpan('operation');
@@ -59,7 +30,7 @@ function exceptionAttributes(span: ReadableSpan): Attributes[] {
 }
 
 async function counts(): Promise<Record<string, number>> {
-  const { resourceMetrics } = await reader.collect();
+  const { resourceMetrics } = await sdk.collect();
   const metric = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).find((candidate) => candidate.descriptor.name === ERROR_COUNTER_NAME);
   if (metric === undefined) return {};
   assert.equal(metric.dataPointType, DataPointType.SUM);

@@ -1,47 +1,20 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { context, metrics, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { AggregationTemporality, DataPointType, MeterProvider, MetricReader, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { DataPointType, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
 import { defineError } from '../../src/errors/define-error.ts';
-import { createErrorCounter, errorCounterView } from '../../src/errors/error-counter.ts';
 import { wasRecorded } from '../../src/errors/record-error.ts';
 import { acquireResource } from '../../src/resources/resource.ts';
-import { getRuntime } from '../../src/runtime.ts';
-
-class CollectingReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
+import { useInMemorySdk } from '../helpers/in-memory-sdk.ts';
 
 const FileCloseFailed = defineError({ code: 'FILE_CLOSE_FAILED', category: 'internal' });
 const FileOpenFailed = defineError({ code: 'FILE_OPEN_FAILED', category: 'dependency', retryable: true });
 
-const runtime = getRuntime();
-const exporter = new InMemorySpanExporter();
-const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-trace.setGlobalTracerProvider(tracerProvider);
-const reader = new CollectingReader();
-const meterProvider = new MeterProvider({ readers: [reader], views: [errorCounterView()] });
-metrics.setGlobalMeterProvider(meterProvider);
-
-beforeEach(() => {
-  exporter.reset();
-  runtime.errorCounter = createErrorCounter(meterProvider.getMeter('faultline'));
-});
-
-afterEach(() => {
-  runtime.errorCounter = undefined;
-});
+const sdk = useInMemorySdk('resource-test', { globalMeterProvider: true });
+const { exporter } = sdk;
 
 async function histogram(name: string): Promise<{ attributes: Record<string, unknown>; count: number; sum: number }[]> {
-  const { resourceMetrics } = await reader.collect();
+  const { resourceMetrics } = await sdk.collect();
   const metric = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).find((candidate) => candidate.descriptor.name === name);
   if (metric === undefined) return [];
   assert.equal(metric.dataPointType, DataPointType.HISTOGRAM);
