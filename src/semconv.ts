@@ -32,7 +32,7 @@ export const ATTR_EXCEPTION_CAUSE_DEPTH = 'exception.cause_depth';
 export const ATTR_EXCEPTION_INDEX = 'exception.index';
 /** `exception.index` of the error this one hangs from. */
 export const ATTR_EXCEPTION_PARENT = 'exception.parent';
-/** How this error hangs from its parent: `cause` or `aggregate` (an AggregateError child). */
+/** How this error hangs from its parent: `cause`, `aggregate` (an AggregateError child), or a SuppressedError's `error` / `suppressed`. */
 export const ATTR_EXCEPTION_RELATION = 'exception.relation';
 /** Set on the outermost event when the cause chain was cut by the depth or event-count cap. */
 export const ATTR_EXCEPTION_TRUNCATED = 'exception.truncated';
