@@ -4,7 +4,7 @@
 // collector outage — and issue 14's crash trials, then writes RESULTS.md and results.json. See
 // README.md for the options and how to read it.
 //
-//   node run.js [--quick] [--only http,errors,logging,outage,crash,doctor] [--modes none,faultline,…]
+//   node run.js [--quick] [--only http,errors,logging,outage,crash,doctor,concurrency] [--modes none,faultline,…]
 //               [--rounds 3] [--duration 10] [--outage 60] [--outage-runs 3] [--crash-trials 100]
 //               [--no-pin] [--no-profile] [--output RESULTS.md] [--json results.json]
 //   node run.js --from-json results.json [--output RESULTS.md]     (render again, measure nothing)
@@ -23,6 +23,7 @@ import { outageMarkdown, runExitWithCollectorDown, runOutages } from './suites/o
 import { crashMarkdown, runCrashTrials } from './suites/crash-trials.js';
 import { targetsOf } from './lib/targets.js';
 import { doctorMarkdown, runDoctor } from './suites/doctor.js';
+import { concurrencyMarkdown, runConcurrency } from './suites/concurrency.js';
 import process from 'node:process';
 
 const { values } = parseArgs({
@@ -59,7 +60,7 @@ const settings = {
   // Trials per cell of the exit-time table (spool on and off, collector up and down).
   crashTimingTrials: quick ? 1 : 3,
 };
-const suites = new Set((values.only ?? 'http,errors,logging,outage,crash,doctor').split(',').map((name) => name.trim()));
+const suites = new Set((values.only ?? 'http,errors,logging,outage,crash,doctor,concurrency').split(',').map((name) => name.trim()));
 const machine = machineInfo();
 const pin = !values['no-pin'] && canPin() && machine.cores >= 2;
 // The app gets CPU 0 to itself; the load generator and the collector share CPU 1.
@@ -123,6 +124,11 @@ async function measure() {
     log('\n6. doctor');
     results.doctor = await runDoctor({ rounds: settings.rounds, cpus, log });
     suiteDone('doctor');
+  }
+  if (suites.has('concurrency')) {
+    log('\n7. concurrency');
+    results.concurrency = await runConcurrency({ rounds: settings.rounds, cpus, log });
+    suiteDone('concurrency');
   }
   return {
     started: started.toISOString(),
@@ -204,6 +210,7 @@ function render({ started, minutes, suiteMinutes = {}, args, commit, machine, se
   if (results.outage !== undefined || results.exits !== undefined) sections.push('', '## 4. Collector outage', '', outageMarkdown(results.outage, results.exits));
   if (results.crash !== undefined) sections.push('', '## 5. Crash trials: what each exit path delivers', '', crashMarkdown(results.crash));
   if (results.doctor !== undefined) sections.push('', '## 6. Doctor: start-up with FAULTLINE_DOCTOR=1', '', doctorMarkdown(results.doctor));
+  if (results.concurrency !== undefined) sections.push('', '## 7. Concurrency and resources', '', concurrencyMarkdown(results.concurrency));
   return `${sections.join('\n')}\n`;
 }
 

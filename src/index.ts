@@ -33,7 +33,9 @@ export {
   CircuitOpen,
   DependencyFailed,
   InternalError,
+  TaskGroupClosed,
 } from './errors/catalog.ts';
+export { TaskGroupError } from './errors/task-group-error.ts';
 export { addNote, notesOf } from './errors/notes.ts';
 export { classify } from './errors/classify.ts';
 export type { ErrorInfo } from './errors/classify.ts';
@@ -68,3 +70,16 @@ export type { TranslatePgErrorOptions } from './db/postgres.ts';
 export { parse, parseAsync } from './validation/parse.ts';
 export type { ValidationIssue } from './validation/issues.ts';
 export type { StandardSchemaV1, InferOutput } from './validation/standard-schema.ts';
+
+// Structured concurrency: task groups, except* and cancellation
+export { taskGroup } from './concurrency/task-group.ts';
+export type { TaskGroup, TaskGroupOptions, SpawnOptions } from './concurrency/task-group.ts';
+export { splitErrors } from './concurrency/split-errors.ts';
+export type { ErrorMatch, SplitErrors } from './concurrency/split-errors.ts';
+export { isCancellation } from './concurrency/cancellation.ts';
+
+// Resources for `await using`: acquire, use, release, timed and watched for leaks
+export { acquireResource } from './resources/resource.ts';
+export type { Resource, ResourceOptions } from './resources/resource.ts';
+export { acquirePgClient } from './resources/pg-client.ts';
+export type { PgClientResource, PgClientOptions, PgClientBreak, PgClientOf, PgPoolLike, PgPoolClientLike } from './resources/pg-client.ts';

@@ -32,7 +32,7 @@ export const ATTR_EXCEPTION_CAUSE_DEPTH = 'exception.cause_depth';
 export const ATTR_EXCEPTION_INDEX = 'exception.index';
 /** `exception.index` of the error this one hangs from. */
 export const ATTR_EXCEPTION_PARENT = 'exception.parent';
-/** How this error hangs from its parent: `cause` or `aggregate` (an AggregateError child). */
+/** How this error hangs from its parent: `cause`, `aggregate` (an AggregateError child), or a SuppressedError's `error` / `suppressed`. */
 export const ATTR_EXCEPTION_RELATION = 'exception.relation';
 /** Set on the outermost event when the cause chain was cut by the depth or event-count cap. */
 export const ATTR_EXCEPTION_TRUNCATED = 'exception.truncated';
@@ -52,3 +52,38 @@ export {
 export const ATTR_DB_POSTGRESQL_CONSTRAINT = 'db.postgresql.constraint';
 /** The column a not-null or check violation is about (not in the conventions). */
 export const ATTR_DB_POSTGRESQL_COLUMN = 'db.postgresql.column';
+
+// Structured concurrency (src/concurrency): faultline's own names, no convention exists.
+/** The group's `options.name`, on the group span and on each of its task spans. */
+export const ATTR_TASK_GROUP_NAME = 'task_group.name';
+/** `options.limit` of the group, when it has one. */
+export const ATTR_TASK_GROUP_LIMIT = 'task_group.limit';
+/** How many tasks the group started / saw fail / saw cancelled or never started (on the group span). */
+export const ATTR_TASK_GROUP_TASKS = 'task_group.tasks';
+export const ATTR_TASK_GROUP_FAILURES = 'task_group.failures';
+export const ATTR_TASK_GROUP_CANCELLED_TASKS = 'task_group.cancelled_tasks';
+/** True on a group span whose group was cancelled from outside (its `options.signal` aborted). */
+export const ATTR_TASK_GROUP_CANCELLED = 'task_group.cancelled';
+/** The task's `spawn(task, { name })`, on its span. */
+export const ATTR_TASK_GROUP_TASK_NAME = 'task_group.task.name';
+/** True on a task span whose task ended in a cancellation (not a failure). */
+export const ATTR_TASK_GROUP_TASK_CANCELLED = 'task_group.task.cancelled';
+
+// Resources (src/resources). Pool clients follow the database conventions (incubating in 1.45,
+// copied): db.client.connection.wait_time / use_time with the pool name. Other resources get the
+// same pair under faultline's own `app.resource.*` names, beside `app.errors`.
+export const METRIC_DB_CLIENT_CONNECTION_WAIT_TIME = 'db.client.connection.wait_time';
+export const METRIC_DB_CLIENT_CONNECTION_USE_TIME = 'db.client.connection.use_time';
+export const ATTR_DB_CLIENT_CONNECTION_POOL_NAME = 'db.client.connection.pool.name';
+/** Seconds an acquire waited for a resource (histogram). */
+export const METRIC_RESOURCE_WAIT_TIME = 'app.resource.wait_time';
+/** Seconds a resource was held, acquire to release (histogram). */
+export const METRIC_RESOURCE_USE_TIME = 'app.resource.use_time';
+/** Resources garbage-collected without being released (counter). */
+export const METRIC_RESOURCE_LEAKS = 'app.resource.leaks';
+/** The resource's name (a pool client's: its pool name), on its span and its metrics. */
+export const ATTR_RESOURCE_NAME = 'app.resource.name';
+/** True on a resource span ended because the resource was garbage-collected unreleased. */
+export const ATTR_RESOURCE_LEAKED = 'app.resource.leaked';
+/** On a pool client's span when the client was destroyed instead of returned: why (`session_ended`, …). */
+export const ATTR_RESOURCE_DESTROYED = 'app.resource.destroyed';

@@ -115,3 +115,13 @@ export const DependencyFailed = defineError({
 
 /** A failure with no better classification. */
 export const InternalError = defineError({ code: 'INTERNAL_ERROR', category: 'internal', httpStatus: 500, message: 'Internal error' });
+
+// TaskGroupError (TASK_GROUP_FAILED), an AggregateError, is in task-group-error.ts: it classifies its
+// failures, and classify reaches this catalog through the driver tables, so it cannot live here.
+
+/** A task was spawned into a task group that had already settled: structured concurrency allows no stragglers. */
+export const TaskGroupClosed = defineError({
+  code: 'TASK_GROUP_CLOSED',
+  category: 'internal',
+  message: 'The task group has settled; no task can be spawned into it',
+});

@@ -9,8 +9,14 @@ export interface ErrorNode {
   depth: number;
   /** Index of the node this one hangs from (undefined for the outermost). */
   parent: number | undefined;
-  relation: 'cause' | 'aggregate' | undefined;
+  relation: ErrorRelation | undefined;
 }
+
+/**
+ * How an error hangs from its parent: its `cause`, an AggregateError child, or one of a
+ * SuppressedError's two: `error` (thrown while cleaning up) and `suppressed` (the error it replaced).
+ */
+export type ErrorRelation = 'cause' | 'aggregate' | 'error' | 'suppressed';
 
 export interface ErrorTree {
   nodes: ErrorNode[];
@@ -19,8 +25,8 @@ export interface ErrorTree {
 }
 
 /**
- * Walks an error, its `cause` chain and AggregateError `errors`, depth first (an error, then its
- * cause, then its children), with at most `maxDepth` levels below the outermost and `maxNodes`
+ * Walks an error, its `cause` chain, AggregateError `errors` and SuppressedError `error` and
+ * `suppressed`, depth first (an error, then its cause, then its children), with at most `maxDepth` levels below the outermost and `maxNodes`
  * errors in all. Each object is visited once, so cycles end the walk. Never throws.
  */
 export function walkErrorTree(err: unknown, maxDepth: number, maxNodes: number): ErrorTree {
@@ -42,12 +48,17 @@ export function walkErrorTree(err: unknown, maxDepth: number, maxNodes: number):
     nodes.push({ value, facts, depth, parent, relation });
     const hasCause = facts.hasCause && facts.cause !== undefined && facts.cause !== null;
     const children = facts.children ?? [];
+    const suppression = facts.suppression;
     if (depth >= maxDepth) {
-      if (hasCause || children.length > 0) truncated = true;
+      if (hasCause || children.length > 0 || suppression !== undefined) truncated = true;
       return;
     }
     if (hasCause) visit(facts.cause, depth + 1, index, 'cause');
     for (const child of children) visit(child, depth + 1, index, 'aggregate');
+    if (suppression !== undefined) {
+      visit(suppression.error, depth + 1, index, 'error');
+      visit(suppression.suppressed, depth + 1, index, 'suppressed');
+    }
   }
 
   try {

@@ -1,4 +1,4 @@
-import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, trace, type Attributes, type Counter, type Span } from '@opentelemetry/api';
 import { getRuntime, type Runtime } from '../runtime.ts';
 import {
   ATTR_ERROR_CATEGORY,
@@ -27,6 +27,8 @@ import { MAX_EXTRA_ATTRIBUTES, MAX_STATUS_DESCRIPTION_LENGTH } from './limits.ts
 import { notesOf } from './notes.ts';
 import { redactedStack, redactText } from './redact.ts';
 import { cut, isObjectLike } from './safe-read.ts';
+import { TASK_GROUP_FAILED } from './task-group-error.ts';
+import { readThrown, type ThrownFacts } from './thrown.ts';
 
 export interface RecordErrorOptions {
   /** The span to record on; default: the active span. No span: only the counter. */
@@ -90,17 +92,58 @@ export function recordUnlessRecorded(err: unknown, options: RecordErrorOptions =
     if (memo !== undefined) rememberInfoIn(memo, info);
     if (span !== undefined) recordOnSpan(span, info, tree, runtime, options.setStatus ?? !(options.observed === true && statusDecidedAtEnd(span)), options, memo);
     if (counter !== undefined) {
-      counter.add(1, {
-        [ATTR_ERROR_TYPE]: cappedType(info.type, runtime),
-        [ATTR_ERROR_CATEGORY]: info.category,
-        [ATTR_ERROR_HANDLED]: options.handled !== false,
-      });
+      const handled = options.handled !== false;
+      // A crash is one unhandled error, whatever it holds: the unhandled-error alert counts it.
+      const members = handled && outer !== undefined ? compositeMembers(outer.facts) : undefined;
+      if (members !== undefined && members.length > 0) countMembers(err, members, counter, runtime, new Set([err as object]), 0);
+      else count(counter, info, runtime, handled);
     }
     if (remember) runtime.recorded.add(err);
     return info;
   } catch (failure) {
     warnOnce('record-error', `recordError failed and recorded nothing: ${failure instanceof Error ? failure.message : 'unknown failure'}`);
     return info ?? classify(err);
+  }
+}
+
+function count(counter: Counter, info: ErrorDescription, runtime: Runtime, handled: boolean): void {
+  counter.add(1, {
+    [ATTR_ERROR_TYPE]: cappedType(info.type, runtime),
+    [ATTR_ERROR_CATEGORY]: info.category,
+    [ATTR_ERROR_HANDLED]: handled,
+  });
+}
+
+/**
+ * The failures a composite error stands for: a TaskGroupError's failures, a SuppressedError's
+ * `error` and `suppressed`. A composite is counted through them (each once, skipping those already
+ * recorded) and never itself: a group whose failures were counted on their task spans, or a failed
+ * disposer whose failure was counted on its resource span, would otherwise be counted twice, under a
+ * type that says nothing of what failed. Undefined for any other error.
+ */
+function compositeMembers(facts: ThrownFacts): unknown[] | undefined {
+  if (facts.suppression !== undefined) return [facts.suppression.error, facts.suppression.suppressed].filter((member) => member !== undefined && member !== null);
+  if (facts.appError !== undefined && facts.code === TASK_GROUP_FAILED) return facts.children ?? [];
+  return undefined;
+}
+
+const MAX_COMPOSITE_NESTING = 8;
+
+function countMembers(composite: unknown, members: unknown[], counter: Counter, runtime: Runtime, seen: Set<object>, depth: number): void {
+  if (isObjectLike(composite)) runtime.recorded.add(composite);
+  for (const member of members) {
+    if (isObjectLike(member)) {
+      if (seen.has(member) || runtime.recorded.has(member)) continue;
+      seen.add(member);
+    }
+    const facts = readThrown(member);
+    const nested = depth < MAX_COMPOSITE_NESTING ? compositeMembers(facts) : undefined;
+    if (nested !== undefined && nested.length > 0) {
+      countMembers(member, nested, counter, runtime, seen, depth + 1);
+      continue;
+    }
+    count(counter, describeFacts(facts, memoFor(member)), runtime, true);
+    if (isObjectLike(member)) runtime.recorded.add(member);
   }
 }
 

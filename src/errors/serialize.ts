@@ -26,13 +26,17 @@ export interface SerializedError {
   cause?: SerializedError;
   /** AggregateError children. */
   errors?: SerializedError[];
+  /** A SuppressedError's `error`: what was thrown while cleaning up. */
+  error?: SerializedError;
+  /** A SuppressedError's `suppressed`: the error that was propagating when `error` was thrown. */
+  suppressed?: SerializedError;
   /** Present when the cause chain or children were cut by the depth or count cap. */
   truncated?: true;
 }
 
 /**
  * Turns any thrown value into a plain, redacted, bounded object for a log line (the logger uses it
- * as pino's `err` serializer). Cause chain and AggregateError children are followed as far as
+ * as pino's `err` serializer). Cause chain, AggregateError children and a SuppressedError's two errors are followed as far as
  * `maxCauseDepth` and `maxExceptionEvents` allow; cycles stop the walk. Never throws.
  */
 export function serializeError(err: unknown): SerializedError {
@@ -60,6 +64,8 @@ export function serializeError(err: unknown): SerializedError {
       const parent = node.parent === undefined ? undefined : serialized[node.parent];
       if (self === undefined || parent === undefined) return;
       if (node.relation === 'cause') parent.cause = self;
+      else if (node.relation === 'error') parent.error = self;
+      else if (node.relation === 'suppressed') parent.suppressed = self;
       else (parent.errors ??= []).push(self);
     });
     const root = serialized[0];

@@ -20,6 +20,11 @@ export interface ThrownFacts {
   cause: unknown;
   /** AggregateError-style `errors`, at most 64. */
   children: unknown[] | undefined;
+  /**
+   * A SuppressedError's two errors (native in Node 24, or a polyfill's with the same name): `error`
+   * was thrown while `suppressed` was already propagating (a failed disposer after a failed block).
+   */
+  suppression: { error: unknown; suppressed: unknown } | undefined;
   /** `status` / `statusCode` when an integer HTTP error status (400–599). */
   status: number | undefined;
   /** Category and retryable of a branded AppError (any copy of faultline). */
@@ -60,6 +65,7 @@ export function readThrown(value: unknown): ThrownFacts {
       hasCause: false,
       cause: undefined,
       children: undefined,
+      suppression: undefined,
       status: undefined,
       appError: undefined,
       retryable: undefined,
@@ -71,9 +77,10 @@ export function readThrown(value: unknown): ThrownFacts {
   const message = readString(value, 'message', RAW_MESSAGE_LENGTH);
   const retryable = readProperty(value, 'retryable');
   const code = readString(value, 'code', MAX_CODE_LENGTH);
+  const name = readString(value, 'name', 256);
   return {
     kind: errorLike ? 'error' : 'object',
-    name: readString(value, 'name', 256),
+    name,
     constructorName: constructorName(value),
     code,
     message: message ?? (errorLike ? '' : preview(value)),
@@ -81,6 +88,7 @@ export function readThrown(value: unknown): ThrownFacts {
     hasCause: hasProperty(value, 'cause'),
     cause: readProperty(value, 'cause'),
     children: readArray(value, 'errors', MAX_AGGREGATE_CHILDREN),
+    suppression: name === 'SuppressedError' && hasProperty(value, 'suppressed') ? { error: readProperty(value, 'error'), suppressed: readProperty(value, 'suppressed') } : undefined,
     status: httpStatus(value),
     appError: brand ? { category: readProperty(value, 'category'), retryable: readProperty(value, 'retryable') } : undefined,
     retryable: typeof retryable === 'boolean' ? retryable : undefined,

@@ -1,49 +1,25 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { context, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { AggregationTemporality, DataPointType, MeterProvider, MetricReader, type SumMetricData } from '@opentelemetry/sdk-metrics';
-import { AlwaysOffSampler, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type TimedEvent } from '@opentelemetry/sdk-trace';
+import { afterEach, describe, it } from 'node:test';
+import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
+import { DataPointType, MeterProvider, type SumMetricData } from '@opentelemetry/sdk-metrics';
+import { AlwaysOffSampler, TracerProvider, type ReadableSpan, type TimedEvent } from '@opentelemetry/sdk-trace';
 import { DatabaseUnavailable } from '../../src/errors/catalog.ts';
 import { createErrorCounter, ERROR_COUNTER_NAME, errorCounterView } from '../../src/errors/error-counter.ts';
 import { defineError } from '../../src/errors/define-error.ts';
 import { addNote } from '../../src/errors/notes.ts';
 import { recordError, wasRecorded } from '../../src/errors/record-error.ts';
 import { getRuntime } from '../../src/runtime.ts';
-
-class CollectingReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
+import { CollectingReader, useInMemorySdk } from '../helpers/in-memory-sdk.ts';
 
 const CardDeclined = defineError({ code: 'CARD_DECLINED', category: 'validation', httpStatus: 402 });
 
 const runtime = getRuntime();
 const defaults = { ...runtime.config };
-const exporter = new InMemorySpanExporter();
-const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-const tracer = tracerProvider.getTracer('record-error-test');
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-trace.setGlobalTracerProvider(tracerProvider);
+const sdk = useInMemorySdk('record-error-test');
+const { exporter, tracerProvider, tracer } = sdk;
 
-let reader: CollectingReader;
-let meterProvider: MeterProvider;
-
-beforeEach(() => {
-  exporter.reset();
-  reader = new CollectingReader();
-  meterProvider = new MeterProvider({ readers: [reader], views: [errorCounterView()] });
-  runtime.errorCounter = createErrorCounter(meterProvider.getMeter('faultline'));
-  runtime.errorTypes.clear();
-});
-
-afterEach(async () => {
+afterEach(() => {
   Object.assign(runtime.config, defaults);
-  runtime.errorCounter = undefined;
-  await meterProvider.shutdown();
 });
 
 /** Runs `work` inside a fresh span and returns the finished span. */
@@ -74,7 +50,7 @@ interface Point {
 }
 
 async function errorCounts(): Promise<Point[]> {
-  const { resourceMetrics } = await reader.collect();
+  const { resourceMetrics } = await sdk.collect();
   const metric = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).find((candidate) => candidate.descriptor.name === ERROR_COUNTER_NAME);
   if (metric === undefined) return [];
   assert.equal(metric.dataPointType, DataPointType.SUM);
