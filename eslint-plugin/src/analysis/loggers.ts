@@ -48,7 +48,7 @@ export function loggerCall(sourceCode: Readonly<TSESLint.SourceCode>, call: TSES
   if (receiver === undefined) return undefined;
   if (types !== undefined) {
     const type = types.typeOf(receiver);
-    if (!isOpaque(type) && (type.flags & ts.TypeFlags.Object) !== 0) {
+    if (!isOpaque(type) && (type.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection)) !== 0) {
       const style = styleOfType(types.checker, type);
       if (style === undefined) return undefined;
       if (style === 'pino' && method === 'log') return undefined;

@@ -1,7 +1,7 @@
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import { createRule } from '../create-rule.ts';
 import { canReceiveAbort, polarity, vocabulary, type CancellationVocabulary } from '../analysis/cancellation.ts';
-import { catchReceiver, handlerReceiver, isPromiseReject, type ErrorReceiver } from '../analysis/error-receivers.ts';
+import { catchReceiver, handlerReceiver, isCaughtError, isPromiseReject, type ErrorReceiver } from '../analysis/error-receivers.ts';
 import { isFunction, propertyName, unwrapExpression, walk } from '../analysis/syntax.ts';
 import { typeFactsOf, type TypeFacts } from '../analysis/type-facts.ts';
 
@@ -24,6 +24,7 @@ interface Judge {
   sourceCode: Readonly<TSESLint.SourceCode>;
   words: CancellationVocabulary;
   types: TypeFacts | undefined;
+  receiver: ErrorReceiver;
 }
 
 function isNeverCall(judge: Judge, node: TSESTree.Node): boolean {
@@ -38,27 +39,62 @@ function isThrowIfAborted(node: TSESTree.Node): boolean {
   return callee.type === AST_NODE_TYPES.MemberExpression && propertyName(callee) === 'throwIfAborted';
 }
 
-/** Whether an expression value is a rejection or never produces a value. */
-function propagatingExpression(judge: Judge, node: TSESTree.Node): boolean {
+/** The cancellation itself: the caught error, or an aborted signal's `reason`. */
+function isTheCancellation(judge: Judge, node: TSESTree.Node): boolean {
   const value = unwrapExpression(node);
-  if (value.type === AST_NODE_TYPES.CallExpression && isPromiseReject(value)) return true;
-  if (value.type === AST_NODE_TYPES.AwaitExpression) return propagatingExpression(judge, value.argument);
-  return isNeverCall(judge, value);
+  if (isCaughtError(judge.receiver, value)) return true;
+  return value.type === AST_NODE_TYPES.MemberExpression && propertyName(value) === 'reason';
 }
 
-/** Whether control never leaves this statement normally: it always throws (or rejects when returned). */
-function alwaysPropagates(judge: Judge, statement: TSESTree.Node): boolean {
+/** `Promise.reject(x)` (awaited or not), with what it rejects with. */
+function rejection(node: TSESTree.Node): TSESTree.CallExpression | undefined {
+  const value = unwrapExpression(node);
+  if (value.type === AST_NODE_TYPES.AwaitExpression) return rejection(value.argument);
+  return value.type === AST_NODE_TYPES.CallExpression && isPromiseReject(value) ? value : undefined;
+}
+
+/** Whether an expression passes the cancellation on: `Promise.reject(err)`, or a helper that never returns (it rethrows). */
+function rethrowingExpression(judge: Judge, node: TSESTree.Node): boolean {
+  const rejected = rejection(node);
+  if (rejected !== undefined) return rejected.arguments[0] !== undefined && isTheCancellation(judge, rejected.arguments[0]);
+  return isNeverCall(judge, node);
+}
+
+/** Whether control never gets past this statement: it throws or rejects, whatever with. */
+function ends(judge: Judge, statement: TSESTree.Node): boolean {
   switch (statement.type) {
     case AST_NODE_TYPES.ThrowStatement:
       return true;
     case AST_NODE_TYPES.ExpressionStatement:
-      return propagatingExpression(judge, statement.expression);
+      return rejection(statement.expression) !== undefined || isNeverCall(judge, statement.expression);
     case AST_NODE_TYPES.ReturnStatement:
-      return statement.argument !== null && propagatingExpression(judge, statement.argument);
+      return statement.argument !== null && (rejection(statement.argument) !== undefined || isNeverCall(judge, statement.argument));
     case AST_NODE_TYPES.BlockStatement:
-      return statement.body.some((inner) => alwaysPropagates(judge, inner));
+      return statement.body.some((inner) => ends(judge, inner));
     case AST_NODE_TYPES.IfStatement:
-      return statement.alternate !== null && alwaysPropagates(judge, statement.consequent) && alwaysPropagates(judge, statement.alternate);
+      return statement.alternate !== null && ends(judge, statement.consequent) && ends(judge, statement.alternate);
+    default:
+      return false;
+  }
+}
+
+/** Whether every path through this statement passes the cancellation on unchanged. */
+function rethrows(judge: Judge, statement: TSESTree.Node): boolean {
+  switch (statement.type) {
+    case AST_NODE_TYPES.ThrowStatement:
+      return isTheCancellation(judge, statement.argument);
+    case AST_NODE_TYPES.ExpressionStatement:
+      return isThrowIfAborted(statement.expression) || rethrowingExpression(judge, statement.expression);
+    case AST_NODE_TYPES.ReturnStatement:
+      return statement.argument !== null && rethrowingExpression(judge, statement.argument);
+    case AST_NODE_TYPES.BlockStatement:
+      for (const inner of statement.body) {
+        if (rethrows(judge, inner)) return true;
+        if (ends(judge, inner) || containsExit(judge, inner)) return false;
+      }
+      return false;
+    case AST_NODE_TYPES.IfStatement:
+      return statement.alternate !== null && rethrows(judge, statement.consequent) && rethrows(judge, statement.alternate);
     default:
       return false;
   }
@@ -66,13 +102,12 @@ function alwaysPropagates(judge: Judge, statement: TSESTree.Node): boolean {
 
 /** A statement after which no cancellation gets further: `if (isCancellation(err)) throw err`, `signal.throwIfAborted()`. */
 function isCancellationGuard(judge: Judge, statement: TSESTree.Node): boolean {
-  if (statement.type === AST_NODE_TYPES.ExpressionStatement && isThrowIfAborted(statement.expression)) return true;
   if (statement.type === AST_NODE_TYPES.IfStatement) {
     const meaning = polarity(statement.test, judge.words);
-    if (meaning === 'cancellation' && alwaysPropagates(judge, statement.consequent)) return true;
-    if (meaning === 'not-cancellation' && statement.alternate !== null && alwaysPropagates(judge, statement.alternate)) return true;
+    if (meaning === 'cancellation' && rethrows(judge, statement.consequent)) return true;
+    if (meaning === 'not-cancellation' && statement.alternate !== null && rethrows(judge, statement.alternate)) return true;
   }
-  return alwaysPropagates(judge, statement);
+  return rethrows(judge, statement);
 }
 
 /** Whether a cancellation cannot reach `exit`: a guard before it, or a test around it that leaves cancellations out. */
@@ -104,15 +139,27 @@ function isSafeExit(judge: Judge, exit: Exit, body: TSESTree.Node): boolean {
   return false;
 }
 
-/** Statements that leave the catch without throwing: returns, and breaks or continues to a loop outside it. */
-function exitsOf(judge: Judge, body: TSESTree.BlockStatement): Exit[] {
+/** Whether a statement holds a way out that is not a rethrow (used to stop reading a block). */
+function containsExit(judge: Judge, statement: TSESTree.Node): boolean {
+  return exitsIn(judge, statement).length > 0;
+}
+
+/**
+ * Ways out of the handling code other than passing the cancellation on: returns, breaks and
+ * continues to a loop outside it, and throws of something else (a translated error hides the
+ * cancellation from whoever waits for it).
+ */
+function exitsIn(judge: Judge, root: TSESTree.Node): Exit[] {
   const exits: Exit[] = [];
   const loopsInside: TSESTree.Node[] = [];
-  walk(judge.sourceCode, body, (node) => {
-    if (node !== body && isFunction(node)) return false;
+  walk(judge.sourceCode, root, (node) => {
+    if (node !== root && isFunction(node)) return false;
     switch (node.type) {
       case AST_NODE_TYPES.ReturnStatement:
-        if (node.argument === null || !propagatingExpression(judge, node.argument)) exits.push(node);
+        if (node.argument === null || !rethrowingExpression(judge, node.argument)) exits.push(node);
+        break;
+      case AST_NODE_TYPES.ThrowStatement:
+        if (!isTheCancellation(judge, node.argument)) exits.push(node);
         break;
       case AST_NODE_TYPES.ForStatement:
       case AST_NODE_TYPES.ForInStatement:
@@ -131,9 +178,14 @@ function exitsOf(judge: Judge, body: TSESTree.BlockStatement): Exit[] {
     }
     return true;
   });
-  // Falling off the end of the block is one more way out, unless the last statement throws.
+  return exits;
+}
+
+function blockExits(judge: Judge, body: TSESTree.BlockStatement): Exit[] {
+  const exits = exitsIn(judge, body);
+  // Falling off the end of the block is one more way out, unless the last statement ends it.
   const last = body.body.at(-1);
-  if (last === undefined || !alwaysPropagates(judge, last)) exits.push(last ?? body);
+  if (last === undefined || !ends(judge, last)) exits.push(last ?? body);
   return exits;
 }
 
@@ -141,15 +193,15 @@ function exitsOf(judge: Judge, body: TSESTree.BlockStatement): Exit[] {
 function expressionExits(judge: Judge, node: TSESTree.Node): Exit[] {
   const value = unwrapExpression(node);
   if (value.type === AST_NODE_TYPES.ConditionalExpression) return [...expressionExits(judge, value.consequent), ...expressionExits(judge, value.alternate)];
-  if (value.type === AST_NODE_TYPES.LogicalExpression) return [value.left, ...expressionExits(judge, value.right)].filter((exit) => !propagatingExpression(judge, exit));
-  return propagatingExpression(judge, value) ? [] : [value];
+  if (value.type === AST_NODE_TYPES.LogicalExpression) return [value.left, ...expressionExits(judge, value.right)].filter((exit) => !rethrowingExpression(judge, exit));
+  return rethrowingExpression(judge, value) ? [] : [value];
 }
 
-function rethrowsCancellations(judge: Judge, receiver: ErrorReceiver): boolean {
-  const body = receiver.body;
+function rethrowsCancellations(judge: Judge): boolean {
+  const body = judge.receiver.body;
   if (body.type === AST_NODE_TYPES.BlockStatement) {
     // A last statement that is itself a cancellation guard covers the fall-through: it rethrows them.
-    return exitsOf(judge, body).every((exit) => isSafeExit(judge, exit, body) || (exit === body.body.at(-1) && isCancellationGuard(judge, exit)));
+    return blockExits(judge, body).every((exit) => isSafeExit(judge, exit, body) || (exit === body.body.at(-1) && isCancellationGuard(judge, exit)));
   }
   return expressionExits(judge, body).every((exit) => isSafeExit(judge, exit, body));
 }
@@ -189,15 +241,15 @@ export default createRule<Options, MessageIds>({
     const sourceCode = context.sourceCode;
     const words = vocabulary(options.cancellationChecks);
     let types: TypeFacts | undefined | null = null;
-    const judgeOf = (): Judge => {
+    const typeFacts = (): TypeFacts | undefined => {
       if (types === null) types = typeFactsOf(context);
-      return { sourceCode, words, types };
+      return types;
     };
 
     function check(receiver: ErrorReceiver): void {
-      const judge = judgeOf();
+      const judge: Judge = { sourceCode, words, types: typeFacts(), receiver };
       if (!canReceiveAbort(sourceCode, receiver.guarded, judge.types)) return;
-      if (rethrowsCancellations(judge, receiver)) return;
+      if (rethrowsCancellations(judge)) return;
       context.report({ node: receiver.node, messageId: receiver.kind === 'catch' ? 'swallowedCancellation' : 'swallowedCancellationHandler' });
     }
 
@@ -207,7 +259,7 @@ export default createRule<Options, MessageIds>({
       },
       CallExpression(node) {
         if (node.arguments.length === 0) return;
-        const receiver = handlerReceiver(sourceCode, node, judgeOf().types);
+        const receiver = handlerReceiver(sourceCode, node, typeFacts());
         if (receiver !== undefined) check(receiver);
       },
     };

@@ -11,7 +11,15 @@ import { isBoundedType, isOpaque, typeFactsOf, typeNames, type TypeFacts } from 
 
 type Kind = 'fromMessage' | 'fromId' | 'fromTemplate' | 'fromRequest' | 'fromUnique';
 type Options = [{ recorders: string[] }];
-type MessageIds = Kind;
+type MessageIds = Kind | 'perErrorAttribute';
+
+const SOURCE_WORDS: Readonly<Record<Kind, string>> = {
+  fromMessage: 'a message',
+  fromId: 'an ID',
+  fromTemplate: 'a string built from values',
+  fromRequest: 'request data',
+  fromUnique: 'a value unique to each call',
+};
 
 const INSTRUMENTS = new Set(INSTRUMENT_TYPES);
 const METHODS = new Set(INSTRUMENT_METHODS);
@@ -145,11 +153,13 @@ export default createRule<Options, MessageIds>({
       seedRules: [],
     },
     messages: {
-      fromMessage: 'Attribute `{{attribute}}` of {{sink}} comes from a message: every distinct text becomes its own series. {{advice}}',
-      fromId: 'Attribute `{{attribute}}` of {{sink}} looks like an ID: one series per ID. {{advice}}',
-      fromTemplate: 'Attribute `{{attribute}}` of {{sink}} is a string built from values: one series per combination. {{advice}}',
-      fromRequest: 'Attribute `{{attribute}}` of {{sink}} comes from request data, which the client chooses: unbounded series. {{advice}}',
-      fromUnique: 'Attribute `{{attribute}}` of {{sink}} is different on every call (time, random, UUID). {{advice}}',
+      fromMessage: 'Metric attribute `{{attribute}}` comes from a message: every distinct text becomes its own series. {{advice}}',
+      fromId: 'Metric attribute `{{attribute}}` looks like an ID: one series per ID. {{advice}}',
+      fromTemplate: 'Metric attribute `{{attribute}}` is a string built from values: one series per combination. {{advice}}',
+      fromRequest: 'Metric attribute `{{attribute}}` comes from request data, which the client chooses: unbounded series. {{advice}}',
+      fromUnique: 'Metric attribute `{{attribute}}` is different on every call (time, random, UUID): one series per call. {{advice}}',
+      perErrorAttribute:
+        'Attribute `{{attribute}}` of {{recorder}}() carries {{source}}. Per-error values belong in the error (`details` where it is made, `addNote(err, …)` on the way up), which reach its span and its log line; attributes here should be as bounded as the error counter\'s.',
     },
     schema: [
       {
@@ -176,24 +186,27 @@ export default createRule<Options, MessageIds>({
       return { sourceCode, types };
     };
 
-    const METRIC_ADVICE = 'Keep metric attributes to small fixed sets: route templates, methods, status classes, `classify(err).type`.';
-    const RECORD_ADVICE = 'Per-error values belong in the error (`details` when it is made, `addNote(err, …)` on the way up), which reach its span and its log line.';
+    const advice = 'Keep metric attributes to small fixed sets: route templates, methods, status classes, `classify(err).type`.';
 
-    function checkAttributes(attributes: TSESTree.ObjectExpression, sink: string, advice: string): void {
+    /** Reports each unbounded attribute; `recorder` names the recordError-like call they were given to, if any. */
+    function checkAttributes(attributes: TSESTree.ObjectExpression, recorder: string | undefined): void {
       const classifier = classifierOf();
+      const report = (node: TSESTree.Node, kind: Kind, attribute: string): void => {
+        if (recorder === undefined) context.report({ node, messageId: kind, data: { attribute, advice } });
+        else context.report({ node, messageId: 'perErrorAttribute', data: { attribute, recorder, source: SOURCE_WORDS[kind] } });
+      };
       for (const property of attributes.properties) {
         if (property.type === AST_NODE_TYPES.SpreadElement) {
           const spread = unwrapExpression(property.argument);
           if (spread.type === AST_NODE_TYPES.MemberExpression || spread.type === AST_NODE_TYPES.Identifier) {
             const kind = classify(classifier, spread);
-            if (kind === 'fromRequest') context.report({ node: property, messageId: kind, data: { attribute: '...', sink, advice } });
+            if (kind === 'fromRequest') report(property, kind, '...');
           }
           continue;
         }
         const kind = classify(classifier, property.value);
         if (kind === undefined) continue;
-        const attribute = propertyName(property) ?? sourceCode.getText(property.key);
-        context.report({ node: property.value, messageId: kind, data: { attribute, sink, advice } });
+        report(property.value, kind, propertyName(property) ?? sourceCode.getText(property.key));
       }
     }
 
@@ -225,13 +238,13 @@ export default createRule<Options, MessageIds>({
           const recordOptions = objectLiteral(sourceCode, node.arguments[1]);
           const attributes = recordOptions?.properties.find((property) => property.type === AST_NODE_TYPES.Property && propertyName(property) === 'attributes');
           const literal = attributes?.type === AST_NODE_TYPES.Property ? objectLiteral(sourceCode, attributes.value) : undefined;
-          if (literal !== undefined) checkAttributes(literal, `${name}()`, RECORD_ADVICE);
+          if (literal !== undefined) checkAttributes(literal, name);
           return;
         }
         const index = instrumentAttributesIndex(node);
         if (index === undefined) return;
         const literal = objectLiteral(sourceCode, node.arguments[index]);
-        if (literal !== undefined) checkAttributes(literal, 'this metric', METRIC_ADVICE);
+        if (literal !== undefined) checkAttributes(literal, undefined);
       },
     };
   },

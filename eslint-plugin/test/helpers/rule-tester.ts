@@ -31,9 +31,19 @@ export const javascriptTester = new RuleTester();
 type ValidCase = RuleTester.ValidTestCase;
 type InvalidCase = RuleTester.InvalidTestCase;
 
+/** A case's name when it has none: its last line (the shared declarations above it say nothing). */
+function shortName(code: string): string {
+  const lines = code.trim().split('\n');
+  const last = lines.at(-1) ?? '';
+  return lines.length > 1 ? `… ${last}` : last;
+}
+
 /** Lints the cases as the typed fixture's file. */
 export function typed<Case extends ValidCase | InvalidCase>(cases: readonly (Case | string)[]): Case[] {
-  return cases.map((item) => (typeof item === 'string' ? { code: item, filename: TYPED_FILE } : { ...item, filename: TYPED_FILE }) as Case);
+  return cases.map((item) => {
+    const testCase = typeof item === 'string' ? ({ code: item } as Case) : item;
+    return { name: shortName(testCase.code), ...testCase, filename: TYPED_FILE };
+  });
 }
 
 const INCIDENT_ID = /^INC-[0-9]+$/;
