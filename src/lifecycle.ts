@@ -31,8 +31,7 @@ function recordFatal(error: unknown, spanName: string): void {
     const span: Span = active?.isRecording() === true ? active : trace.getTracer('faultline').startSpan(spanName);
     recordError(error, { span, handled: false });
     span.end();
-  } catch {
-    // Recording must never turn one crash into two.
+  } catch { // eslint-disable-line faultline/no-blind-catch -- recording must never turn one crash into two
   }
 }
 
@@ -49,7 +48,7 @@ function flushThen(exit: () => void): void {
   if (exiting) return;
   exiting = true;
   flush(flushBudget())
-    .catch(() => 'failed')
+    .catch(() => 'failed') // eslint-disable-line faultline/no-blind-catch -- a failed flush still exits: the crash is what is being reported
     .then(exit, exit);
 }
 

@@ -101,7 +101,7 @@ export function recordUnlessRecorded(err: unknown, options: RecordErrorOptions =
 export function wasRecorded(err: unknown): boolean {
   try {
     return isObjectLike(err) && getRuntime().recorded.has(err);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- wasRecorded never throws: a hostile value counts as not recorded
     return false;
   }
 }
@@ -174,8 +174,7 @@ function extraAttributes(extra: Attributes | undefined): Attributes {
         count += 1;
       }
     }
-  } catch {
-    // hostile attributes object: keep what was read
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a hostile attributes object keeps what was read
   }
   return out;
 }

@@ -96,8 +96,7 @@ export function fastifyErrorPlugin(options: ProblemOptions = {}): FastifyErrorPl
         const route = routeOf(request);
         const span = trace.getActiveSpan();
         if (route !== undefined && span?.isRecording() === true) span.setAttribute(ATTR_HTTP_ROUTE, route);
-      } catch {
-        // naming a span must never fail a request
+      } catch { // eslint-disable-line faultline/no-blind-catch -- naming a span must never fail a request
       }
       hookDone();
     });

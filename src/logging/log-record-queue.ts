@@ -2,6 +2,7 @@ import { ROOT_CONTEXT, trace, type Logger as OtelLogger } from '@opentelemetry/a
 import type { ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { InternalError } from '../errors/catalog.ts';
 import type { BatchExporter } from '../export/batch-queue.ts';
 import { arrayBatch, Batches, type SealedBatch } from '../export/batches.ts';
 import { encodedResource, encodedScope } from '../export/otlp-common-encoding.ts';
@@ -46,7 +47,7 @@ export async function createRecordQueue(settings: LogWorkerSettings): Promise<Re
       batches = new Batches(settings.maxBatchSize, () => new EncodedLogBatch(resource, scope, limits));
     },
     add(record) {
-      if (batches === undefined) throw new Error('log record before the resource');
+      if (batches === undefined) throw new InternalError('log record before the resource');
       batches.add(record);
     },
     take: () => taken(batches?.take(), exporter),
@@ -81,7 +82,7 @@ async function sdkQueue(settings: LogWorkerSettings, options: { url: string; hea
       logger = provider.getLogger(settings.scopeName, settings.scopeVersion);
     },
     add(record) {
-      if (logger === undefined) throw new Error('log record before the resource');
+      if (logger === undefined) throw new InternalError('log record before the resource');
       const context =
         record.traceId === undefined || record.spanId === undefined
           ? undefined

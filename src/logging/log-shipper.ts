@@ -125,7 +125,7 @@ export class LogShipper {
         () => {
           this.#sendResource(flatAttributes(resource.attributes));
         },
-        () => {
+        () => { // eslint-disable-line faultline/no-blind-catch -- the resource falls back to the attributes known so far; a detector's failure is its own
           this.#sendResource(this.#knownResource);
         },
       );

@@ -1,7 +1,7 @@
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import { CANCELLATION_CHECKS, CANCELLATION_NAMES } from './toolkit.ts';
 import { isAbortSignalType, isOpaque, type TypeFacts } from './type-facts.ts';
-import { calleeName, isFunction, propertyName, some, unwrapExpression, variableOf } from './syntax.ts';
+import { calleeName, constantInitializer, isFunction, propertyName, some, unwrapExpression, variableOf } from './syntax.ts';
 
 // Where an abort can come from, and how a test tells cancellations apart from other failures.
 
@@ -105,10 +105,54 @@ function isTaskSignalParameter(sourceCode: Readonly<TSESLint.SourceCode>, identi
   return call.type === AST_NODE_TYPES.CallExpression && call.arguments[0] === fn && calleeName(call.callee) === 'spawn';
 }
 
-/** Whether an expression is an AbortSignal: by type when known, else by name or by how it was made. */
-function isSignal(sourceCode: Readonly<TSESLint.SourceCode>, node: TSESTree.Node, types: TypeFacts | undefined): boolean {
+/** `AbortSignal.timeout(ms)`, `AbortSignal.any([...])`, `AbortSignal.abort()`: the factory's name, if it is one. */
+function signalFactory(node: TSESTree.Node): string | undefined {
+  if (node.type !== AST_NODE_TYPES.CallExpression) return undefined;
+  const callee = unwrapExpression(node.callee);
+  if (callee.type !== AST_NODE_TYPES.MemberExpression) return undefined;
+  const object = unwrapExpression(callee.object);
+  if (object.type !== AST_NODE_TYPES.Identifier || object.name !== 'AbortSignal') return undefined;
+  const name = propertyName(callee);
+  return name !== undefined && SIGNAL_FACTORIES.has(name) ? name : undefined;
+}
+
+/** `new AbortController()`, directly or through a constant: a stop button this code holds. */
+function isLocalController(sourceCode: Readonly<TSESLint.SourceCode>, node: TSESTree.Node): boolean {
+  let value = unwrapExpression(node);
+  if (value.type === AST_NODE_TYPES.Identifier) {
+    const init = constantInitializer(sourceCode, value);
+    if (init === undefined) return false;
+    value = unwrapExpression(init);
+  }
+  if (value.type !== AST_NODE_TYPES.NewExpression) return false;
+  const callee = unwrapExpression(value.callee);
+  return callee.type === AST_NODE_TYPES.Identifier && callee.name === 'AbortController';
+}
+
+/**
+ * Whether an expression is an AbortSignal that brings a cancellation from outside: a parameter, a
+ * task's signal, a policy's `{ signal }`, `group.signal`. A signal this code makes for itself
+ * (`AbortSignal.timeout(ms)`, the signal of its own `new AbortController()`) is its own deadline
+ * or stop button: catching that abort is handling it. By type when known, else by name.
+ */
+function isOutsideSignal(sourceCode: Readonly<TSESLint.SourceCode>, node: TSESTree.Node, types: TypeFacts | undefined, depth = 0): boolean {
   const value = unwrapExpression(node);
-  if (value.type === AST_NODE_TYPES.Identifier && isTaskSignalParameter(sourceCode, value)) return true;
+  if (depth > 3) return false;
+  const factory = signalFactory(value);
+  if (factory !== undefined) {
+    if (factory !== 'any' || value.type !== AST_NODE_TYPES.CallExpression) return false;
+    const list = value.arguments[0] === undefined ? undefined : unwrapExpression(value.arguments[0]);
+    if (list?.type !== AST_NODE_TYPES.ArrayExpression) return true;
+    return list.elements.some((element) => element !== null && element.type !== AST_NODE_TYPES.SpreadElement && isOutsideSignal(sourceCode, element, types, depth + 1));
+  }
+  if (value.type === AST_NODE_TYPES.Identifier) {
+    if (isTaskSignalParameter(sourceCode, value)) return true;
+    const init = constantInitializer(sourceCode, value);
+    if (init !== undefined && (signalFactory(unwrapExpression(init)) !== undefined || unwrapExpression(init).type === AST_NODE_TYPES.MemberExpression)) {
+      return isOutsideSignal(sourceCode, init, types, depth + 1);
+    }
+  }
+  if (value.type === AST_NODE_TYPES.MemberExpression && propertyName(value) === 'signal' && isLocalController(sourceCode, value.object)) return false;
   if (types !== undefined) {
     const type = types.typeOf(value);
     if (!isOpaque(type)) return isAbortSignalType(types.checker, type);
@@ -117,15 +161,6 @@ function isSignal(sourceCode: Readonly<TSESLint.SourceCode>, node: TSESTree.Node
   if (value.type === AST_NODE_TYPES.MemberExpression) {
     const name = propertyName(value);
     return name !== undefined && SIGNAL_NAME.test(name);
-  }
-  if (value.type === AST_NODE_TYPES.CallExpression) {
-    const callee = unwrapExpression(value.callee);
-    return (
-      callee.type === AST_NODE_TYPES.MemberExpression &&
-      unwrapExpression(callee.object).type === AST_NODE_TYPES.Identifier &&
-      (unwrapExpression(callee.object) as TSESTree.Identifier).name === 'AbortSignal' &&
-      SIGNAL_FACTORIES.has(propertyName(callee) ?? '')
-    );
   }
   return false;
 }
@@ -159,8 +194,8 @@ function isHandedOver(node: TSESTree.Node): boolean {
 }
 
 /**
- * Whether the code can fail with an abort: somewhere in it (nested callbacks included, since a
- * policy runs them within the call) an AbortSignal is handed to other code.
+ * Whether the code can fail with a cancellation from outside: somewhere in it (nested callbacks
+ * included, since a policy runs them within the call) such an AbortSignal is handed to other code.
  */
 export function canReceiveAbort(sourceCode: Readonly<TSESLint.SourceCode>, guarded: TSESTree.Node, types: TypeFacts | undefined): boolean {
   return some(
@@ -169,7 +204,7 @@ export function canReceiveAbort(sourceCode: Readonly<TSESLint.SourceCode>, guard
     (node) =>
       (node.type === AST_NODE_TYPES.Identifier || node.type === AST_NODE_TYPES.MemberExpression || node.type === AST_NODE_TYPES.CallExpression) &&
       isHandedOver(node) &&
-      isSignal(sourceCode, node, types),
+      isOutsideSignal(sourceCode, node, types),
     { intoFunctions: true },
   );
 }

@@ -27,7 +27,7 @@ const METHODS = new Set(INSTRUMENT_METHODS);
 const INSTRUMENT_NAME = /counter|histogram|gauge|instrument|metric|observer|result$/i;
 
 const ID_NAME = /^(?:id|uuid|guid|email|token|sessionId|traceId|spanId|requestId|userId|username|ip)$|[a-z0-9](?:Id|ID|Ids|Uuid|UUID|Email|Token)$|_id$/;
-const MESSAGE_NAME = /^(?:message|msg|stack|reason|errorMessage|description|detail)$|[a-z0-9](?:Message|Stack)$/;
+const MESSAGE_NAME = /^(?:message|msg|stack|errorMessage|description|detail)$|[a-z0-9](?:Message|Stack)$/;
 /** Parts of a request whose values are the client's to choose. */
 const REQUEST_PARTS = new Set(['params', 'query', 'body', 'headers', 'url', 'originalUrl', 'path', 'pathname', 'href', 'search', 'searchParams', 'cookies', 'ip', 'ips', 'hostname', 'host', 'rawHeaders']);
 const REQUEST_NAME = /^(?:req|request|incoming|ctx|context)$/;

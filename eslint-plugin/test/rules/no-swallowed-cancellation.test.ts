@@ -41,6 +41,11 @@ typedTester.run('no-swallowed-cancellation (typed)', noSwallowedCancellation, {
     `${DECLARE}export const p = (signal: AbortSignal) => fetch(url, { signal }).catch((err: unknown) => { if (isCancellation(err)) throw err; return undefined; });`,
     // Nothing in the try block is handed a signal: no abort can arrive (no-blind-catch judges it).
     `${DECLARE}export async function f(signal: AbortSignal) { if (signal.aborted) return; try { return await fetch(url); } catch { return undefined; } }`,
+    // Our own deadline: its abort is a timeout of this call, which the catch may translate.
+    `${DECLARE}export async function f() { try { return await fetch(url, { signal: AbortSignal.timeout(1000) }); } catch (err) { throw new HttpError('gateway timeout', { cause: err }); } }`,
+    `${DECLARE}export async function f() { const deadline = AbortSignal.timeout(1000); try { return await fetch(url, { signal: deadline }); } catch { return undefined; } }`,
+    // Our own stop button.
+    `${DECLARE}export async function f() { const stop = new AbortController(); setTimeout(() => stop.abort(), 10); try { return await fetch(url, { signal: stop.signal }); } catch { return undefined; } }`,
     // A variable named signal that is not an AbortSignal.
     `${DECLARE}export function stop(pid: number, signal: NodeJS.Signals) { try { process.kill(pid, signal); } catch { return false; } return true; }`,
     // A loop inside the catch: its break is not a way out of the catch.
@@ -72,8 +77,8 @@ typedTester.run('no-swallowed-cancellation (typed)', noSwallowedCancellation, {
     { code: `${DECLARE}export async function f(signal: AbortSignal) { try { return await fetch(url, { signal }); } catch (err) { throw new HttpError('gateway', { cause: err }); } }`, errors: [{ messageId: 'swallowedCancellation' }] },
     // A policy with a timeout hands its signal to the operation.
     { code: `${DECLARE}export async function f() { try { return await policy.execute(({ signal }) => fetch(url, { signal })); } catch (err) { recordError(err); return undefined; } }`, errors: [{ messageId: 'swallowedCancellation' }] },
-    // A signal made on the spot, and a controller's signal.
-    { code: `${DECLARE}export async function f() { try { return await fetch(url, { signal: AbortSignal.timeout(1000) }); } catch (err) { recordError(err); return undefined; } }`, errors: [{ messageId: 'swallowedCancellation' }] },
+    // A caller's signal combined with a deadline of our own, and a controller we were handed.
+    { code: `${DECLARE}export async function f(signal: AbortSignal) { try { return await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(1000)]) }); } catch (err) { recordError(err); return undefined; } }`, errors: [{ messageId: 'swallowedCancellation' }] },
     { code: `${DECLARE}export async function f(controller: AbortController) { try { return await fetch(url, { signal: controller.signal }); } catch (err) { recordError(err); return undefined; } finally { controller.abort(); } }`, errors: [{ messageId: 'swallowedCancellation' }] },
     // A promise chain.
     { code: `${DECLARE}export const p = (signal: AbortSignal) => fetch(url, { signal }).then((r) => r.json()).catch(() => null);`, errors: [{ messageId: 'swallowedCancellationHandler' }] },
@@ -89,13 +94,15 @@ untypedTester.run('no-swallowed-cancellation (no types)', noSwallowedCancellatio
   valid: [
     `async function f(signal) { try { return await fetch(url, { signal }); } catch (err) { if (isCancellation(err)) throw err; return undefined; } }`,
     `async function f() { try { return await fetch(url); } catch { return undefined; } }`,
+    `fetch(url, { signal: AbortSignal.timeout(50) }).catch(() => null);`,
+    `const controller = new AbortController();\nfetch(url, { signal: controller.signal }).catch(() => null);`,
   ],
   invalid: [
     { code: `async function f(signal) { try { return await fetch(url, { signal }); } catch { return undefined; } }`, errors: [{ messageId: 'swallowedCancellation' }] },
     // A taskGroup task's first parameter is its signal, whatever its name.
     { code: `group.spawn(async (stop) => { try { await work(stop); } catch (err) { log.warn({ err }); } });`, errors: [{ messageId: 'swallowedCancellation' }] },
     { code: `async function f(ctx) { try { await work(ctx.signal); } catch (err) { log.warn({ err }); } }`, errors: [{ messageId: 'swallowedCancellation' }] },
-    { code: `fetch(url, { signal: AbortSignal.timeout(50) }).catch(() => null);`, errors: [{ messageId: 'swallowedCancellationHandler' }] },
+    { code: `fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(50)]) }).catch(() => null);`, errors: [{ messageId: 'swallowedCancellationHandler' }] },
   ],
 });
 
