@@ -49,6 +49,8 @@ export function polarity(test: TSESTree.Node, words: CancellationVocabulary): Po
         if (left === 'cancellation' || right === 'cancellation') return 'cancellation';
         return undefined;
       }
+      // `signal?.aborted ?? false`
+      if (node.operator === '??') return left;
       if (node.operator === '||') {
         if (left === 'cancellation' || right === 'cancellation') return 'cancellation';
         if (left === 'not-cancellation' && right === 'not-cancellation') return 'not-cancellation';

@@ -46,7 +46,8 @@ export function handlerReceiver(sourceCode: Readonly<TSESLint.SourceCode>, call:
   const handler = unwrapExpression(handlerArgument);
   if (!isFunction(handler)) return undefined;
   if (types !== undefined && !isThenable(types.checker, types.typeOf(callee.object))) return undefined;
-  const param = handler.params[0];
+  // A TypeScript `this` parameter is not the error.
+  const param = handler.params.find((candidate) => candidate.type !== AST_NODE_TYPES.Identifier || candidate.name !== 'this');
   const binding = param?.type === AST_NODE_TYPES.Identifier ? param : undefined;
   const variable = binding === undefined ? undefined : sourceCode.getDeclaredVariables(handler).find((candidate) => candidate.name === binding.name);
   return { kind: 'handler', node: handler, binding, bound: param !== undefined, variable, body: handler.body, guarded: callee.object };

@@ -43,10 +43,11 @@ interface Classifier {
   types: TypeFacts | undefined;
 }
 
+/** A request by its type (node:http, Express, Fastify, fetch), or by its name (`req`, `request`, `ctx`). */
 function isRequestObject(classifier: Classifier, node: TSESTree.Node): boolean {
   if (classifier.types !== undefined) {
     const type = classifier.types.typeOf(node);
-    if (!isOpaque(type)) return typeNames(classifier.types.checker, type).some((name) => REQUEST_TYPES.has(name));
+    if (!isOpaque(type) && typeNames(classifier.types.checker, type).some((name) => REQUEST_TYPES.has(name))) return true;
   }
   const root = rootIdentifier(node);
   return root !== undefined && REQUEST_NAME.test(root.name);

@@ -40,7 +40,8 @@ function judgeType(checker: ts.TypeChecker, type: ts.Type, allow: ReadonlySet<st
     if (primitive !== undefined) return { kind: 'primitive', what: primitive };
     if (part.getProperty('code') !== undefined) continue;
     if (isNamedType(checker, part, allow)) continue;
-    return { kind: 'uncoded', name: typeNames(checker, part)[0] ?? checker.typeToString(part) };
+    const name = typeNames(checker, part)[0] ?? checker.typeToString(part);
+    return { kind: 'uncoded', name: name.startsWith('__') ? 'an anonymous class' : name };
   }
   return { kind: 'coded' };
 }
@@ -110,7 +111,7 @@ export default createRule<Options, MessageIds>({
     messages: {
       uncodedError:
         'Raise a coded error instead of {{name}}: an AppError subclass from defineError (or any error with a stable `code`), so that `error.type` tells this failure apart on spans, in `app.errors` and in alerts.',
-      notAnError: 'Raise a coded error, not {{what}}: a thrown {{what}} has no stack, no type and no code.',
+      notAnError: 'Raise a coded error, not {{what}}: it has no stack, no type and no code.',
     },
     schema: [
       {
