@@ -3,7 +3,7 @@
 // four benchmarks of issue 7 — http overhead against none and peers, the error path, logging, and a
 // collector outage — then writes RESULTS.md. See README.md for the options and how to read it.
 //
-//   node run.js [--quick] [--only http,errors,logging,outage] [--rounds 3] [--duration 10]
+//   node run.js [--quick] [--only http,errors,logging,outage,lint] [--rounds 3] [--duration 10]
 //               [--outage 60] [--no-pin] [--no-profile]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { addedFunctionsMarkdown, httpMarkdown, profileComparisonMarkdown, profil
 import { errorPathMarkdown, runErrorPath } from './suites/error-path.js';
 import { loggingMarkdown, runLogging } from './suites/logging.js';
 import { outageMarkdown, outageTargets, runExitWithCollectorDown, runOutage } from './suites/outage.js';
+import { lintMarkdown, runLint } from './suites/lint.js';
 import process from 'node:process';
 
 const { values } = parseArgs({
@@ -44,7 +45,7 @@ const settings = {
   errorOps: quick ? 5000 : 20_000,
   logLines: quick ? 10_000 : 50_000,
 };
-const suites = new Set((values.only ?? 'http,errors,logging,outage').split(',').map((name) => name.trim()));
+const suites = new Set((values.only ?? 'http,errors,logging,outage,lint').split(',').map((name) => name.trim()));
 const machine = machineInfo();
 const pin = !values['no-pin'] && canPin() && machine.cores >= 2;
 // The app gets CPU 0 to itself; the load generator and the collector share CPU 1.
@@ -90,6 +91,11 @@ async function measure() {
     results.exits = await runExitWithCollectorDown({ loadSec: Math.min(5, settings.durationSec), cpus, log });
     loads.push(loadAverage());
   }
+  if (suites.has('lint')) {
+    log('\n5. lint');
+    results.lint = await runLint({ rounds: settings.rounds, cpus, log });
+    loads.push(loadAverage());
+  }
   return {
     started: started.toISOString(),
     minutes: (Date.now() - started.getTime()) / 60_000,
@@ -109,6 +115,7 @@ function targetsOf(results) {
   if (results.errors !== undefined) list.push(results.errors.target);
   if (results.logging !== undefined) list.push(results.logging.target);
   if (results.outage !== undefined || results.exits !== undefined) list.push(...outageTargets(results.outage, results.exits));
+  if (results.lint !== undefined) list.push(results.lint.target);
   return list;
 }
 
@@ -175,6 +182,7 @@ function render({ started, minutes, args, commit, machine, settings, pin, loads,
   if (results.errors !== undefined) sections.push('', '## 2. Error path: one recordError', '', errorPathMarkdown(results.errors));
   if (results.logging !== undefined) sections.push('', '## 3. Logging', '', loggingMarkdown(results.logging));
   if (results.outage !== undefined || results.exits !== undefined) sections.push('', '## 4. Collector outage', '', outageMarkdown(results.outage, results.exits));
+  if (results.lint !== undefined) sections.push('', '## 5. Lint: eslint-plugin-faultline', '', lintMarkdown(results.lint));
   return `${sections.join('\n')}\n`;
 }
 
