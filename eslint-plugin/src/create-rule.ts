@@ -14,3 +14,8 @@ export interface FaultlineRuleDocs {
 }
 
 export const createRule = ESLintUtils.RuleCreator<FaultlineRuleDocs>(ruleDocsUrl);
+
+/** The JSON schema of an option that lists names (functions, classes) to add to a rule's own. */
+export function namesOption(description: string): { type: 'array'; items: { type: 'string' }; uniqueItems: true; description: string } {
+  return { type: 'array', items: { type: 'string' }, uniqueItems: true, description };
+}

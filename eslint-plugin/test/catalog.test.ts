@@ -6,6 +6,7 @@ import { ruleDocsUrl } from '../src/create-rule.ts';
 import { platformRules } from '../src/configs.ts';
 import { PLUGIN_VERSION } from '../src/version.ts';
 import * as faultlineCatalog from '../../src/errors/catalog.ts';
+import { PLATFORM_RULES } from './helpers/issue-rules.ts';
 
 // Rules, docs pages, configs and READMEs in step, as test/errors/catalog.test.ts keeps the error
 // codes and docs/errors.md.
@@ -75,17 +76,7 @@ describe('rule catalog', () => {
 
   it('recommended turns on the issue\'s core and typescript-eslint rules', () => {
     const rules = plugin.configs.recommended.rules ?? {};
-    for (const name of [
-      'preserve-caught-error',
-      'no-unsafe-finally',
-      'no-useless-catch',
-      'no-empty',
-      '@typescript-eslint/only-throw-error',
-      '@typescript-eslint/no-floating-promises',
-      '@typescript-eslint/no-misused-promises',
-      '@typescript-eslint/prefer-promise-reject-errors',
-      '@typescript-eslint/return-await',
-    ]) {
+    for (const name of PLATFORM_RULES) {
       assert.ok(rules[name] !== undefined && rules[name] !== 'off', name);
     }
     assert.deepEqual(rules['@typescript-eslint/return-await'], ['error', 'error-handling-correctness-only']);

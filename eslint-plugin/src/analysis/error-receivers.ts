@@ -53,6 +53,24 @@ export function handlerReceiver(sourceCode: Readonly<TSESLint.SourceCode>, call:
   return { kind: 'handler', node: handler, binding, bound: param !== undefined, variable, body: handler.body, guarded: callee.object };
 }
 
+/** Listeners that hand every catch clause and every inline rejection handler to `check`. */
+export function errorReceiverListeners(
+  sourceCode: Readonly<TSESLint.SourceCode>,
+  typeFacts: () => TypeFacts | undefined,
+  check: (receiver: ErrorReceiver) => void,
+): { CatchClause(node: TSESTree.CatchClause): void; CallExpression(node: TSESTree.CallExpression): void } {
+  return {
+    CatchClause(node) {
+      check(catchReceiver(sourceCode, node));
+    },
+    CallExpression(node) {
+      if (node.arguments.length === 0) return;
+      const receiver = handlerReceiver(sourceCode, node, typeFacts());
+      if (receiver !== undefined) check(receiver);
+    },
+  };
+}
+
 /** The references to the caught error inside the code that handles it (nested functions included). */
 export function errorReferences(receiver: ErrorReceiver): TSESTree.Identifier[] {
   if (receiver.variable === undefined) return [];

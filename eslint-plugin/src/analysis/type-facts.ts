@@ -38,6 +38,15 @@ export function typeFactsOf(context: Readonly<TSESLint.RuleContext<string, reado
   };
 }
 
+/** Type facts asked for once per file, on first use: a file with no catch never builds them. */
+export function lazyTypeFacts(context: Readonly<TSESLint.RuleContext<string, readonly unknown[]>>): () => TypeFacts | undefined {
+  let facts: TypeFacts | undefined | null = null;
+  return () => {
+    if (facts === null) facts = typeFactsOf(context);
+    return facts;
+  };
+}
+
 /** `any`, `unknown`, or a type parameter without a constraint: nothing can be said about the value. */
 export function isOpaque(type: ts.Type): boolean {
   return (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never | ts.TypeFlags.TypeParameter)) !== 0;

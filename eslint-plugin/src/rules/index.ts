@@ -1,3 +1,7 @@
+// The plugin's rules, one file per rule named by its ID, each with a page in docs/rules/. A rule
+// reports and fixes; it never throws on code it does not understand (it says nothing instead), and
+// it never needs type information to run (it asks for more when the file has it).
+
 import logErrorObject from './log-error-object.ts';
 import noBlindCatch from './no-blind-catch.ts';
 import noLongErrorMessages from './no-long-error-messages.ts';

@@ -1,9 +1,9 @@
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import { createRule } from '../create-rule.ts';
-import { catchReceiver, handlerReceiver, type ErrorReceiver } from '../analysis/error-receivers.ts';
+import { errorReceiverListeners, type ErrorReceiver } from '../analysis/error-receivers.ts';
 import { loggerCall, type LoggerCall } from '../analysis/loggers.ts';
 import { calleeName, calleeObject, constantInitializer, propertyName, unwrapExpression, walk } from '../analysis/syntax.ts';
-import { typeFactsOf, type TypeFacts } from '../analysis/type-facts.ts';
+import { lazyTypeFacts } from '../analysis/type-facts.ts';
 
 // TRY400 and TRY401: a log line that carries `err.message` (or the error pasted into its text)
 // instead of the error object has lost the stack, the type, the code, the cause chain and the
@@ -152,11 +152,7 @@ export default createRule<[], MessageIds>({
   },
   create(context) {
     const sourceCode = context.sourceCode;
-    let types: TypeFacts | undefined | null = null;
-    const typeFacts = (): TypeFacts | undefined => {
-      if (types === null) types = typeFactsOf(context);
-      return types;
-    };
+    const typeFacts = lazyTypeFacts(context);
 
     function fixFor(ctx: Context, logger: LoggerCall): ((fixer: TSESLint.RuleFixer) => TSESLint.RuleFix) | undefined {
       const args = logger.call.arguments;
@@ -260,15 +256,6 @@ export default createRule<[], MessageIds>({
       );
     }
 
-    return {
-      CatchClause(node) {
-        check(catchReceiver(sourceCode, node));
-      },
-      CallExpression(node) {
-        if (node.arguments.length === 0) return;
-        const receiver = handlerReceiver(sourceCode, node, typeFacts());
-        if (receiver !== undefined) check(receiver);
-      },
-    };
+    return errorReceiverListeners(sourceCode, typeFacts, check);
   },
 });

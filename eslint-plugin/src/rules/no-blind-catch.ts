@@ -1,6 +1,6 @@
 import { createRule } from '../create-rule.ts';
-import { catchReceiver, errorReferences, handlerReceiver, propagates, type ErrorReceiver } from '../analysis/error-receivers.ts';
-import { typeFactsOf, type TypeFacts } from '../analysis/type-facts.ts';
+import { errorReceiverListeners, errorReferences, propagates, type ErrorReceiver } from '../analysis/error-receivers.ts';
+import { lazyTypeFacts } from '../analysis/type-facts.ts';
 
 // BLE001, S110, S112: a catch that never looks at what it caught treats an out-of-memory, a bug
 // and a declined card the same way, and usually by saying nothing. Looking at the error in any way
@@ -29,27 +29,16 @@ export default createRule<[], MessageIds>({
   },
   create(context) {
     const sourceCode = context.sourceCode;
-    let types: TypeFacts | undefined | null = null;
+    const typeFacts = lazyTypeFacts(context);
 
     function check(receiver: ErrorReceiver): void {
       if (errorReferences(receiver).length > 0) return;
       // A destructured catch (`catch ({ message })`) looks at the error through its parts.
       if (receiver.bound && receiver.binding === undefined) return;
-      if (types === null) types = typeFactsOf(context);
-      if (propagates(sourceCode, receiver, types)) return;
+      if (propagates(sourceCode, receiver, typeFacts())) return;
       context.report({ node: receiver.node, messageId: receiver.kind === 'catch' ? 'blindCatch' : 'blindHandler' });
     }
 
-    return {
-      CatchClause(node) {
-        check(catchReceiver(sourceCode, node));
-      },
-      CallExpression(node) {
-        if (node.arguments.length === 0) return;
-        if (types === null) types = typeFactsOf(context);
-        const receiver = handlerReceiver(sourceCode, node, types);
-        if (receiver !== undefined) check(receiver);
-      },
-    };
+    return errorReceiverListeners(sourceCode, typeFacts, check);
   },
 });

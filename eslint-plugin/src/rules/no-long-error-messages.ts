@@ -2,7 +2,7 @@ import { AST_NODE_TYPES, type TSESTree } from '@typescript-eslint/utils';
 import { createRule } from '../create-rule.ts';
 import { isPromiseReject } from '../analysis/error-receivers.ts';
 import { constantInitializer, staticString, unwrapExpression } from '../analysis/syntax.ts';
-import { isNamedType, isOpaque, typeFactsOf, type TypeFacts } from '../analysis/type-facts.ts';
+import { isNamedType, isOpaque, lazyTypeFacts, type TypeFacts } from '../analysis/type-facts.ts';
 
 // TRY003: a message composed at the throw site (`new Error(\`order ${id} not found for ${user}\`)`)
 // says in prose what a coded error says in fields. Every value pasted into it makes a new message
@@ -61,7 +61,7 @@ export default createRule<Options, MessageIds>({
   },
   create(context, [options]) {
     const sourceCode = context.sourceCode;
-    let types: TypeFacts | undefined | null = null;
+    const typeFacts = lazyTypeFacts(context);
 
     function checkMessage(message: TSESTree.Node): void {
       let value = unwrapExpression(message);
@@ -87,8 +87,7 @@ export default createRule<Options, MessageIds>({
       const made = value.type === AST_NODE_TYPES.Identifier ? constantInitializer(sourceCode, value) : value;
       if (made === undefined) return;
       const construction = unwrapExpression(made);
-      if (types === null) types = typeFactsOf(context);
-      if (!isErrorConstruction(construction, types)) return;
+      if (!isErrorConstruction(construction, typeFacts())) return;
       const message = messageArgument(construction);
       if (message !== undefined && message.type !== AST_NODE_TYPES.SpreadElement) checkMessage(message);
     }

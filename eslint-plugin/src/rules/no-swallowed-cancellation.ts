@@ -1,9 +1,9 @@
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
-import { createRule } from '../create-rule.ts';
+import { createRule, namesOption } from '../create-rule.ts';
 import { canReceiveAbort, polarity, vocabulary, type CancellationVocabulary } from '../analysis/cancellation.ts';
-import { catchReceiver, handlerReceiver, isCaughtError, isPromiseReject, type ErrorReceiver } from '../analysis/error-receivers.ts';
+import { errorReceiverListeners, isCaughtError, isPromiseReject, type ErrorReceiver } from '../analysis/error-receivers.ts';
 import { isFunction, propertyName, unwrapExpression, walk } from '../analysis/syntax.ts';
-import { typeFactsOf, type TypeFacts } from '../analysis/type-facts.ts';
+import { lazyTypeFacts, type TypeFacts } from '../analysis/type-facts.ts';
 
 // Python's rule "always re-raise CancelledError", for AbortSignal: a task that was told to stop
 // and catches the abort as one more failure keeps going (retries, falls back, reports success
@@ -225,12 +225,7 @@ export default createRule<Options, MessageIds>({
       {
         type: 'object',
         properties: {
-          cancellationChecks: {
-            type: 'array',
-            items: { type: 'string' },
-            uniqueItems: true,
-            description: 'More functions that answer whether an error is a cancellation, beside `isCancellation`.',
-          },
+          cancellationChecks: namesOption('More functions that answer whether an error is a cancellation, beside `isCancellation`.'),
         },
         additionalProperties: false,
       },
@@ -240,11 +235,7 @@ export default createRule<Options, MessageIds>({
   create(context, [options]) {
     const sourceCode = context.sourceCode;
     const words = vocabulary(options.cancellationChecks);
-    let types: TypeFacts | undefined | null = null;
-    const typeFacts = (): TypeFacts | undefined => {
-      if (types === null) types = typeFactsOf(context);
-      return types;
-    };
+    const typeFacts = lazyTypeFacts(context);
 
     function check(receiver: ErrorReceiver): void {
       const judge: Judge = { sourceCode, words, types: typeFacts(), receiver };
@@ -253,15 +244,6 @@ export default createRule<Options, MessageIds>({
       context.report({ node: receiver.node, messageId: receiver.kind === 'catch' ? 'swallowedCancellation' : 'swallowedCancellationHandler' });
     }
 
-    return {
-      CatchClause(node) {
-        check(catchReceiver(sourceCode, node));
-      },
-      CallExpression(node) {
-        if (node.arguments.length === 0) return;
-        const receiver = handlerReceiver(sourceCode, node, typeFacts());
-        if (receiver !== undefined) check(receiver);
-      },
-    };
+    return errorReceiverListeners(sourceCode, typeFacts, check);
   },
 });

@@ -1,8 +1,8 @@
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
-import { createRule } from '../create-rule.ts';
+import { createRule, namesOption } from '../create-rule.ts';
 import { INSTRUMENT_METHODS, INSTRUMENT_TYPES, RECORDERS } from '../analysis/toolkit.ts';
 import { calleeName, calleeObject, constantInitializer, propertyName, rootIdentifier, unwrapExpression } from '../analysis/syntax.ts';
-import { isBoundedType, isOpaque, typeFactsOf, typeNames, type TypeFacts } from '../analysis/type-facts.ts';
+import { isBoundedType, isOpaque, lazyTypeFacts, typeNames, type TypeFacts } from '../analysis/type-facts.ts';
 
 // Every distinct set of attribute values is a time series that lives until the process ends. An
 // order ID, an error message or a raw URL makes one per request: the SDK caps an instrument at
@@ -166,12 +166,7 @@ export default createRule<Options, MessageIds>({
       {
         type: 'object',
         properties: {
-          recorders: {
-            type: 'array',
-            items: { type: 'string' },
-            uniqueItems: true,
-            description: 'More functions shaped like `recordError(err, { attributes })` whose attributes to check.',
-          },
+          recorders: namesOption('More functions shaped like `recordError(err, { attributes })` whose attributes to check.'),
         },
         additionalProperties: false,
       },
@@ -181,11 +176,8 @@ export default createRule<Options, MessageIds>({
   create(context, [options]) {
     const sourceCode = context.sourceCode;
     const recorders = new Set([...RECORDERS, ...options.recorders]);
-    let types: TypeFacts | undefined | null = null;
-    const classifierOf = (): Classifier => {
-      if (types === null) types = typeFactsOf(context);
-      return { sourceCode, types };
-    };
+    const typeFacts = lazyTypeFacts(context);
+    const classifierOf = (): Classifier => ({ sourceCode, types: typeFacts() });
 
     const advice = 'Keep metric attributes to small fixed sets: route templates, methods, status classes, `classify(err).type`.';
 

@@ -1,9 +1,9 @@
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import ts from 'typescript';
-import { createRule } from '../create-rule.ts';
+import { createRule, namesOption } from '../create-rule.ts';
 import { isPromiseReject } from '../analysis/error-receivers.ts';
 import { constantInitializer, isFunction, isGlobalName, staticString, unwrapExpression, variableOf } from '../analysis/syntax.ts';
-import { isNamedType, isOpaque, typeFactsOf, typeNames, unionParts, type TypeFacts } from '../analysis/type-facts.ts';
+import { isNamedType, isOpaque, lazyTypeFacts, typeNames, unionParts } from '../analysis/type-facts.ts';
 
 // TRY002: an error without a stable code is an `Error` on every dashboard. The rule looks where an
 // error is made and raised (`throw`, `Promise.reject`, a promise executor's `reject`), not where
@@ -117,12 +117,7 @@ export default createRule<Options, MessageIds>({
       {
         type: 'object',
         properties: {
-          allow: {
-            type: 'array',
-            items: { type: 'string' },
-            uniqueItems: true,
-            description: 'Error classes (and their subclasses) that may be raised without a code, e.g. `TypeError` for argument checks.',
-          },
+          allow: namesOption('Error classes (and their subclasses) that may be raised without a code, e.g. `TypeError` for argument checks.'),
         },
         additionalProperties: false,
       },
@@ -132,11 +127,7 @@ export default createRule<Options, MessageIds>({
   create(context, [options]) {
     const sourceCode = context.sourceCode;
     const allow = new Set(options.allow);
-    let types: TypeFacts | undefined | null = null;
-    const typeFacts = (): TypeFacts | undefined => {
-      if (types === null) types = typeFactsOf(context);
-      return types;
-    };
+    const typeFacts = lazyTypeFacts(context);
 
     function check(raised: TSESTree.Node): void {
       for (const made of madeHere(sourceCode, raised)) {
