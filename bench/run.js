@@ -4,7 +4,7 @@
 // collector outage — and issue 14's crash trials, then writes RESULTS.md and results.json. See
 // README.md for the options and how to read it.
 //
-//   node run.js [--quick] [--only http,errors,logging,outage,crash,doctor,concurrency] [--modes none,faultline,…]
+//   node run.js [--quick] [--only http,errors,logging,outage,crash,doctor,concurrency,lint] [--modes none,faultline,…]
 //               [--rounds 3] [--duration 10] [--outage 60] [--outage-runs 3] [--crash-trials 100]
 //               [--no-pin] [--no-profile] [--output RESULTS.md] [--json results.json]
 //   node run.js --from-json results.json [--output RESULTS.md]     (render again, measure nothing)
@@ -24,6 +24,7 @@ import { crashMarkdown, runCrashTrials } from './suites/crash-trials.js';
 import { targetsOf } from './lib/targets.js';
 import { doctorMarkdown, runDoctor } from './suites/doctor.js';
 import { concurrencyMarkdown, runConcurrency } from './suites/concurrency.js';
+import { lintMarkdown, runLint } from './suites/lint.js';
 import process from 'node:process';
 
 const { values } = parseArgs({
@@ -60,7 +61,7 @@ const settings = {
   // Trials per cell of the exit-time table (spool on and off, collector up and down).
   crashTimingTrials: quick ? 1 : 3,
 };
-const suites = new Set((values.only ?? 'http,errors,logging,outage,crash,doctor,concurrency').split(',').map((name) => name.trim()));
+const suites = new Set((values.only ?? 'http,errors,logging,outage,crash,doctor,concurrency,lint').split(',').map((name) => name.trim()));
 const machine = machineInfo();
 const pin = !values['no-pin'] && canPin() && machine.cores >= 2;
 // The app gets CPU 0 to itself; the load generator and the collector share CPU 1.
@@ -129,6 +130,11 @@ async function measure() {
     log('\n7. concurrency');
     results.concurrency = await runConcurrency({ rounds: settings.rounds, cpus, log });
     suiteDone('concurrency');
+  }
+  if (suites.has('lint')) {
+    log('\n8. lint');
+    results.lint = await runLint({ rounds: settings.rounds, cpus, log });
+    suiteDone('lint');
   }
   return {
     started: started.toISOString(),
@@ -211,6 +217,7 @@ function render({ started, minutes, suiteMinutes = {}, args, commit, machine, se
   if (results.crash !== undefined) sections.push('', '## 5. Crash trials: what each exit path delivers', '', crashMarkdown(results.crash));
   if (results.doctor !== undefined) sections.push('', '## 6. Doctor: start-up with FAULTLINE_DOCTOR=1', '', doctorMarkdown(results.doctor));
   if (results.concurrency !== undefined) sections.push('', '## 7. Concurrency and resources', '', concurrencyMarkdown(results.concurrency));
+  if (results.lint !== undefined) sections.push('', '## 8. Lint: eslint-plugin-faultline', '', lintMarkdown(results.lint));
   return `${sections.join('\n')}\n`;
 }
 

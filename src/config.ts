@@ -184,7 +184,7 @@ export function parseKeyValueList(env: Env, name: string): Record<string, string
     let decoded = pair.slice(eq + 1).trim();
     try {
       decoded = decodeURIComponent(decoded);
-    } catch {
+    } catch { // eslint-disable-line faultline/no-blind-catch -- decodeURIComponent throws only URIError; the setting is reported and kept raw
       bad(name, pair, 'percent-encoded values', 'the raw value');
     }
     result[key] = decoded;
@@ -204,8 +204,7 @@ function validUrl(name: string, value: string): string | undefined {
   try {
     const url = new URL(value);
     if (url.protocol === 'http:' || url.protocol === 'https:') return url.href;
-  } catch {
-    // reported below
+  } catch { // eslint-disable-line faultline/no-blind-catch -- new URL throws only for a malformed URL, reported below
   }
   bad(name, value, 'an http(s) URL', 'the default endpoint');
   return undefined;
@@ -264,7 +263,7 @@ function redactPatterns(env: Env): RegExp[] {
   let sources: unknown;
   try {
     sources = JSON.parse(value);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- JSON.parse throws only SyntaxError; a non-array is reported below
     sources = undefined;
   }
   if (!Array.isArray(sources)) {
@@ -273,14 +272,19 @@ function redactPatterns(env: Env): RegExp[] {
   }
   const patterns: RegExp[] = [];
   for (const source of sources) {
-    try {
-      if (typeof source !== 'string') throw new TypeError('not a string');
-      patterns.push(new RegExp(source, 'g'));
-    } catch {
-      bad('FAULTLINE_REDACT_PATTERNS', String(source), 'a valid regular expression', 'the other patterns');
-    }
+    const pattern = typeof source === 'string' ? compiledPattern(source) : undefined;
+    if (pattern === undefined) bad('FAULTLINE_REDACT_PATTERNS', String(source), 'a valid regular expression', 'the other patterns');
+    else patterns.push(pattern);
   }
   return patterns;
+}
+
+function compiledPattern(source: string): RegExp | undefined {
+  try {
+    return new RegExp(source, 'g');
+  } catch { // eslint-disable-line faultline/no-blind-catch -- `new RegExp` throws only a SyntaxError for a bad source; the caller reports it
+    return undefined;
+  }
 }
 
 function serviceName(env: Env, resourceAttributes: Record<string, string>): string {

@@ -16,7 +16,7 @@ function sourceExcerpt(stack: string): string | undefined {
   let source: string;
   try {
     source = readFileSync(location.startsWith('file://') ? fileURLToPath(location) : location, 'utf8');
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- an unreadable source file means no excerpt, as Node prints none either
     return undefined;
   }
   const sourceLine = source.split(/\r?\n/)[line - 1];
@@ -36,7 +36,7 @@ export function printFatalError(error: unknown): boolean {
     if (excerpt === undefined) return false;
     process.stderr.write(`${excerpt}\n${inspect(error)}\n\nNode.js ${process.version}\n`);
     return true;
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- false hands the error back to Node, which prints it itself
     return false;
   }
 }

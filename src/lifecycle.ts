@@ -33,8 +33,7 @@ function recordFatal(error: unknown, spanName: string): void {
     const span: Span = active?.isRecording() === true ? active : trace.getTracer('faultline').startSpan(spanName);
     recordError(error, { span, handled: false });
     span.end();
-  } catch {
-    // Recording must never turn one crash into two.
+  } catch { // eslint-disable-line faultline/no-blind-catch -- recording must never turn one crash into two
   }
 }
 
@@ -50,7 +49,7 @@ function flushThen(exit: () => void): void {
   const deadline = beginShutdown(config.shutdownTimeoutMs, config.spoolDir !== undefined);
   runningExportWorker()?.announceShutdown(deadline.spoolAt);
   flush(exportBudgetMs(deadline))
-    .catch(() => 'failed')
+    .catch(() => 'failed') // eslint-disable-line faultline/no-blind-catch -- a failed flush still exits: the crash is what is being reported
     .then(exit, exit);
 }
 

@@ -11,7 +11,6 @@ export function warnOnce(key: string, message: string): void {
 export function warn(message: string): void {
   try {
     process.stderr.write(`faultline: ${message}\n`);
-  } catch {
-    // stderr closed: nothing left to tell.
+  } catch { // eslint-disable-line faultline/no-blind-catch -- stderr is closed: nothing is left to tell
   }
 }

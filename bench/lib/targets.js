@@ -11,5 +11,6 @@ export function targetsOf(results) {
   if (results.outage !== undefined || results.exits !== undefined) list.push(...outageTargets(results.outage, results.exits));
   if (results.crash !== undefined) list.push(...crashTargets(results.crash));
   if (results.doctor !== undefined) list.push(results.doctor.target);
+  if (results.lint !== undefined) list.push(results.lint.target);
   return list;
 }

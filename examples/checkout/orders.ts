@@ -1,3 +1,4 @@
+import { InternalError } from 'faultline';
 import type { PoolClient } from 'pg';
 import type { Database } from './database.ts';
 import type { CreateOrderInput } from './schemas.ts';
@@ -62,7 +63,7 @@ async function inTransaction(db: Database, work: (client: PoolClient) => Promise
   } catch (err) {
     broken = !(await client.query('rollback').then(
       () => true,
-      () => false,
+      () => false, // eslint-disable-line faultline/no-blind-catch -- a failed rollback only says the connection is broken; the original error is rethrown below
     ));
     throw err;
   } finally {
@@ -84,7 +85,7 @@ export async function insertOrder(db: Database, input: CreateOrderInput): Promis
     [input.amountCents, input.currency],
   );
   const row = result.rows[0];
-  if (row === undefined) throw new Error('insert returned no row');
+  if (row === undefined) throw new InternalError('insert returned no row');
   return toOrder(row);
 }
 

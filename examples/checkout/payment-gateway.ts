@@ -61,8 +61,10 @@ async function readJson(request: http.IncomingMessage): Promise<unknown> {
   for await (const chunk of request) chunks.push(chunk as Buffer);
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    return undefined;
+  } catch (err) {
+    // A body that is not JSON is answered 400 by the caller; anything else is a bug to surface.
+    if (err instanceof SyntaxError) return undefined;
+    throw err;
   }
 }
 
@@ -110,8 +112,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         default:
           send(response, 402, { error: { type: 'card_error', code: 'card_declined', decline_code: outcome === 'declined' ? 'generic_decline' : outcome } });
       }
-    }).catch(() => {
-      // The caller went away mid-request: nobody is left to answer.
+    }).catch((err: unknown) => {
+      // Usually the caller went away mid-request: nobody is left to answer.
+      log.warn({ err }, 'charge request failed before an answer');
       response.destroy();
     });
   });

@@ -22,7 +22,7 @@ export function isCancellation(error: unknown, signal?: AbortSignal): boolean {
   try {
     if (signal?.aborted === true && error === signal.reason) return true;
     return describeFacts(readThrown(error), memoFor(error)).category === 'cancelled';
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a probe that cannot look answers no
     return false;
   }
 }

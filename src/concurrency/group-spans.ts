@@ -55,7 +55,7 @@ export class GroupSpans {
     const label = taskName ?? this.#name;
     try {
       return this.#tracer.startSpan(label === undefined ? 'task' : `task ${label}`, { attributes }, this.#context);
-    } catch {
+    } catch { // eslint-disable-line faultline/no-blind-catch -- the span still parents its tasks by its IDs
       return trace.wrapSpanContext(this.#span.spanContext());
     }
   }
@@ -72,8 +72,7 @@ export class GroupSpans {
   taskCancelled(span: Span): void {
     try {
       span.setAttribute(ATTR_TASK_GROUP_TASK_CANCELLED, true);
-    } catch {
-      // an attribute is a courtesy; the span still ends
+    } catch { // eslint-disable-line faultline/no-blind-catch -- an attribute is a courtesy; the span still ends
     }
     endQuietly(span);
   }
@@ -97,8 +96,7 @@ export class GroupSpans {
         [ATTR_TASK_GROUP_CANCELLED_TASKS]: counts.cancelled,
       });
       if (outcome.cancelled === true) this.#span.setAttribute(ATTR_TASK_GROUP_CANCELLED, true);
-    } catch {
-      // attributes are a courtesy; the failure is still recorded and the span ended
+    } catch { // eslint-disable-line faultline/no-blind-catch -- attributes are a courtesy; the failure is still recorded and the span ended
     }
     if (outcome.failure !== undefined) recordError(outcome.failure, { span: this.#span });
     endQuietly(this.#span);
@@ -108,7 +106,6 @@ export class GroupSpans {
 function endQuietly(span: Span): void {
   try {
     span.end();
-  } catch {
-    // a span implementation that throws on end must not fail the group
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a span implementation that throws on end must not fail the group
   }
 }

@@ -24,20 +24,20 @@ function isClass(candidate: object): boolean {
       Object.prototype.isPrototypeOf.call(Error.prototype, prototype) ||
       Object.getOwnPropertyNames(prototype).length > 1
     );
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a probe that cannot look answers no
     return false;
   }
 }
 
 function matcherFor(match: ErrorMatch): (error: unknown) => boolean {
   if (typeof match === 'string') return (error) => readProperty(error, 'code') === match;
-  if (typeof match !== 'function') throw new TypeError('splitErrors: match must be a class, an error code or a predicate');
+  if (typeof match !== 'function') throw new TypeError('splitErrors: match must be a class, an error code or a predicate'); // eslint-disable-line faultline/only-coded-errors -- API misuse is a TypeError, as Node's own APIs throw
   if (isClass(match)) {
     const cls = match as abstract new (...args: never[]) => unknown;
     return (error) => {
       try {
         return error instanceof cls;
-      } catch {
+      } catch { // eslint-disable-line faultline/no-blind-catch -- a probe that cannot look answers no
         return false;
       }
     };
@@ -75,8 +75,7 @@ function derive(original: object, errors: unknown[]): AggregateError {
       for (const key of Object.keys(original)) {
         if (key !== 'errors' && key !== 'message' && key !== 'cause' && key !== 'stack') (derived as unknown as Record<string, unknown>)[key] = readProperty(original, key);
       }
-    } catch {
-      // a Proxy that will not list its keys: the group keeps its errors, message and cause
+    } catch { // eslint-disable-line faultline/no-blind-catch -- a Proxy that will not list its keys: the group keeps its errors, message and cause
     }
   }
   const stack = readProperty(original, 'stack');

@@ -84,7 +84,7 @@ export function translatePgError(err: unknown, options: TranslatePgErrorOptions 
     const facts = schemaFacts(err);
     annotateSpan(options.span, facts);
     return new translation.kind(translation.message, { cause: err, details: facts });
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- translation never throws into the app: any failure of it falls back to DatabaseError with the cause
     return new DatabaseError(undefined, { cause: err });
   }
 }
@@ -93,8 +93,7 @@ function annotateSpan(explicit: Span | undefined, facts: Record<string, string>)
   try {
     const span = explicit ?? trace.getActiveSpan();
     if (span?.isRecording() === true) span.setAttributes(spanAttributes(facts));
-  } catch {
-    // attributes are a courtesy; the translation stands without them
+  } catch { // eslint-disable-line faultline/no-blind-catch -- span attributes are a courtesy; the translation stands without them
   }
 }
 

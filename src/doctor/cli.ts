@@ -28,7 +28,10 @@ Exit code: 0 when no check failed, 1 when one did, 2 for bad arguments.
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
-class UsageError extends Error {}
+/** A bad command line: one line on stderr and exit code 2. */
+class UsageError extends Error {
+  readonly code = 'USAGE_ERROR';
+}
 
 interface Options {
   json: boolean;

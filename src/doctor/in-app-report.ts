@@ -90,7 +90,7 @@ function loadedCopies(state: InAppState, name: string, own: string | undefined, 
 function ownApiFile(): string | undefined {
   try {
     return fileURLToPath(import.meta.resolve('@opentelemetry/api'));
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- what cannot be read is absent here
     return undefined;
   }
 }

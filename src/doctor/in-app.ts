@@ -80,8 +80,7 @@ export function beginInAppDoctor(origin: StartOrigin): void {
 export function watchAppModules(): void {
   try {
     (globalThis as DoctorHolder)[BEGUN]?.watch();
-  } catch {
-    // Without the watch the report says what it could not see.
+  } catch { // eslint-disable-line faultline/no-blind-catch -- without the watch the report says what it could not see
   }
 }
 
@@ -122,8 +121,7 @@ class InAppDoctor {
     try {
       const instance = (message as { instance?: unknown }).instance;
       if (typeof instance === 'object' && instance !== null && this.#state.loggers.size < MAX_LOGGERS) this.#state.loggers.add(instance);
-    } catch {
-      // A subscriber that throws would surface in the app's logging call.
+    } catch { // eslint-disable-line faultline/no-blind-catch -- a subscriber that throws would surface in the app's logging call
     }
   };
 
@@ -174,8 +172,7 @@ class InAppDoctor {
     this.#state.loggers.clear();
     try {
       process.stderr.write(text);
-    } catch {
-      // stderr closed: nothing left to tell.
+    } catch { // eslint-disable-line faultline/no-blind-catch -- stderr closed: nothing left to tell
     }
   }
 }

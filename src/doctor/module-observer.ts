@@ -49,8 +49,7 @@ export class ModuleObserver {
           if (this.resolutions.length < MAX_RESOLUTIONS && this.#isWatched(specifier)) {
             this.resolutions.push({ specifier, url: resolved.url, parentURL: context.parentURL });
           }
-        } catch {
-          // Observing must never change the app's module loading.
+        } catch { // eslint-disable-line faultline/no-blind-catch -- observing must never change the app's module loading
         }
         return resolved;
       },

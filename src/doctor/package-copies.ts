@@ -21,7 +21,7 @@ export function readPackageJson(dir: string): PackageJson | undefined {
   try {
     const parsed: unknown = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
     manifest = typeof parsed === 'object' && parsed !== null ? parsed : undefined;
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- an unreadable package.json is reported as such
     manifest = undefined;
   }
   manifests.set(dir, manifest);
@@ -47,7 +47,7 @@ export function isInside(file: string, root: string): boolean {
 export function realPath(file: string): string {
   try {
     return realpathSync(file);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a path that cannot be resolved is named as given
     return file;
   }
 }

@@ -90,7 +90,7 @@ export async function otherCopiesCheck(running: RunningTelemetry | undefined, ot
       // Already loaded by the app: importing it again returns the same module and runs nothing.
       if (url !== undefined) api = (await import(url)) as ApiView;
       else if (file !== undefined) api = createRequire(file)(file) as ApiView;
-    } catch {
+    } catch { // eslint-disable-line faultline/no-blind-catch -- an API copy that cannot be loaded is reported as such
       api = undefined;
     }
     if (api === undefined) continue;

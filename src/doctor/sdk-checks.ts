@@ -15,7 +15,7 @@ function ownApiVersion(): string | undefined {
   try {
     const root = packageRootOf(fileURLToPath(import.meta.resolve('@opentelemetry/api')), '@opentelemetry/api');
     return root === undefined ? undefined : readPackageJson(root)?.version;
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- what cannot be read is absent here
     return undefined;
   }
 }
@@ -36,7 +36,7 @@ export function sdkChecks(state: InAppState, config: FaultlineConfig, telemetry:
 export async function otherApiCopiesCheck(telemetry: RunningTelemetry | undefined, others: readonly ApiCopyEntry[]): Promise<Check | undefined> {
   try {
     return await otherCopiesCheck(telemetry, others);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- what cannot be read is absent here
     return undefined;
   }
 }

@@ -64,7 +64,7 @@ class Copier {
     if (this.nodes > this.options.maxNodes) return '[Truncated]';
     try {
       return this.copyObject(object, depth);
-    } catch {
+    } catch { // eslint-disable-line faultline/no-blind-catch -- a value from the app may throw from any read (getters, proxies)
       return '[Unreadable]';
     }
   }
@@ -156,7 +156,7 @@ class Copier {
     let entry: unknown;
     try {
       entry = (target as Record<PropertyKey, unknown>)[key];
-    } catch {
+    } catch { // eslint-disable-line faultline/no-blind-catch -- a value from the app may throw from any read (getters, proxies)
       this.nodes += 1;
       return '[Unreadable]';
     }

@@ -254,7 +254,7 @@ export function classify(thrown: unknown): ErrorInfo {
     const info = infoFromFacts(readThrown(thrown), memo);
     if (memo !== undefined) rememberInfoIn(memo, info);
     return info;
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- classify never throws: a hostile error gets the fallback info
     return { ...FALLBACK_INFO };
   }
 }
@@ -285,7 +285,7 @@ export function rememberInfoIn(memo: ErrorMemo, info: ErrorInfo): void {
 export function describeFacts(facts: ThrownFacts, memo?: ErrorMemo): Readonly<ErrorDescription> {
   try {
     return describeValue(facts, memo);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- classify never throws: a hostile error gets the fallback description
     return { type: OTHER_TYPE, category: 'internal', code: undefined, retryable: false, message: '' };
   }
 }
@@ -294,7 +294,7 @@ export function describeFacts(facts: ThrownFacts, memo?: ErrorMemo): Readonly<Er
 export function classifyFacts(facts: ThrownFacts, memo?: ErrorMemo): ErrorInfo {
   try {
     return infoFromFacts(facts, memo);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- classify never throws: a hostile error gets the fallback info
     return { ...FALLBACK_INFO };
   }
 }

@@ -63,7 +63,7 @@ export function walkErrorTree(err: unknown, maxDepth: number, maxNodes: number):
 
   try {
     visit(err, 0, undefined, undefined);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a hostile cause chain ends the walk, marked truncated
     truncated = true;
   }
   return { nodes, truncated };

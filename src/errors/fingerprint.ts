@@ -16,7 +16,7 @@ function appRoot(): string {
       lastCwd = cwd;
     }
     return lastRoot;
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- process.cwd() throws only when the working directory was deleted
     // the working directory was deleted
     return '';
   }
@@ -51,8 +51,7 @@ export function normaliseLocation(location: string, root: string = appRoot()): s
   path = path.replace(/[?#].*$/, '');
   try {
     if (path.includes('%')) path = decodeURI(path);
-  } catch {
-    // not percent-encoded after all
+  } catch { // eslint-disable-line faultline/no-blind-catch -- decodeURI throws only URIError: the path was not percent-encoded
   }
   if (/^\/[A-Za-z]:\//.test(path)) path = path.slice(1);
   // Dependencies by package path: free of install location and of pnpm's version folders.

@@ -34,7 +34,7 @@ function ownMemo(value: object): ErrorMemo | undefined {
   // Proxies may throw from their traps; they are asked once here and then use the WeakMap.
   try {
     return Object.prototype.hasOwnProperty.call(value, MEMO) ? (value as WithMemo)[MEMO] : undefined;
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a value from the app may throw from any read (getters, proxies)
     return undefined;
   }
 }
@@ -54,8 +54,7 @@ export function memoFor(value: unknown): ErrorMemo | undefined {
     let stored = false;
     try {
       stored = Reflect.defineProperty(value, MEMO, { value: memo, enumerable: false, writable: false, configurable: true });
-    } catch {
-      // A Proxy's defineProperty trap threw.
+    } catch { // eslint-disable-line faultline/no-blind-catch -- a Proxy's defineProperty trap may throw; the WeakMap holds the memo instead
     }
     if (!stored) fallbackMemos.set(value, memo);
   }

@@ -25,7 +25,7 @@ function ownNotes(target: object): unknown {
   try {
     const descriptor = Object.getOwnPropertyDescriptor(target, NOTES_KEY);
     return descriptor !== undefined && 'value' in descriptor ? descriptor.value : undefined;
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a value from the app may throw from any read (getters, proxies)
     return undefined;
   }
 }
@@ -35,7 +35,7 @@ function pushInto(list: unknown, note: string): boolean {
     if (!Array.isArray(list)) return false;
     list.push(note);
     return true;
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a frozen notes array refuses the push; the caller falls back
     // frozen array
     return false;
   }
@@ -58,8 +58,7 @@ export function addNote(err: unknown, note: string): boolean {
       try {
         Object.defineProperty(err, NOTES_KEY, { value: [text], writable: true, configurable: true, enumerable: false });
         return true;
-      } catch {
-        // a Proxy that refuses the property: use the side table
+      } catch { // eslint-disable-line faultline/no-blind-catch -- a Proxy may refuse the property; the side table holds the notes instead
       }
     }
     const map = fallbackNotes();
@@ -67,7 +66,7 @@ export function addNote(err: unknown, note: string): boolean {
     if (list === undefined) map.set(err, [text]);
     else list.push(text);
     return true;
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a value from the app may throw from any read (getters, proxies)
     return false;
   }
 }
@@ -75,7 +74,7 @@ export function addNote(err: unknown, note: string): boolean {
 function isExtensible(target: object): boolean {
   try {
     return Object.isExtensible(target);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- Object.isExtensible throws only for a revoked Proxy
     return false;
   }
 }
@@ -92,15 +91,13 @@ export function notesOf(err: unknown): readonly string[] {
         const item: unknown = list[index];
         if (typeof item === 'string') notes.push(cut(item, MAX_NOTE_LENGTH));
       }
-    } catch {
-      // unreadable list: keep what was read
+    } catch { // eslint-disable-line faultline/no-blind-catch -- an unreadable notes list keeps what was read
     }
   };
   collect(ownNotes(err));
   try {
     collect(fallbackNotes().get(err));
-  } catch {
-    // not a valid WeakMap key in this realm: nothing stored there
+  } catch { // eslint-disable-line faultline/no-blind-catch -- WeakMap.get throws for a key no WeakMap can hold: nothing is stored there
   }
   return notes;
 }

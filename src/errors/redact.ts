@@ -226,8 +226,7 @@ export function redactText(text: string): string {
     try {
       if (requires !== undefined && !requires.test(result)) continue;
       result = applyPattern(result, pattern, replace);
-    } catch {
-      // A configured pattern misbehaved; the others still run.
+    } catch { // eslint-disable-line faultline/no-blind-catch -- a user pattern that misbehaves must not stop the others or throw into the app
     }
   }
   return result;
@@ -305,7 +304,7 @@ const REDACT_VALUE_OPTIONS: CopyOptions = { ...REDACT_VALUE_LIMITS, mapString: r
 export function redactValue(value: unknown): unknown {
   try {
     return boundedCopy(value, REDACT_VALUE_OPTIONS);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a value from the app may throw from any read (getters, proxies)
     return '[Unreadable]';
   }
 }

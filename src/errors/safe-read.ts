@@ -13,7 +13,7 @@ export function readProperty(target: unknown, key: PropertyKey): unknown {
   if (!isObjectLike(target)) return undefined;
   try {
     return (target as Record<PropertyKey, unknown>)[key];
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a value from the app may throw from any read (getters, proxies)
     return undefined;
   }
 }
@@ -43,13 +43,11 @@ export function isErrorLike(value: unknown): boolean {
   if (!isObjectLike(value)) return false;
   try {
     if (isErrorBuiltin?.(value) === true) return true;
-  } catch {
-    // revoked Proxy: fall through to the other checks, which are guarded too.
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a revoked Proxy: the checks below are guarded too
   }
   try {
     if (value instanceof Error) return true;
-  } catch {
-    // a Proxy whose getPrototypeOf trap throws
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a Proxy whose getPrototypeOf trap throws
   }
   const tag = toStringTag(value);
   if (tag === '[object Error]' || tag === '[object DOMException]') return true;
@@ -59,7 +57,7 @@ export function isErrorLike(value: unknown): boolean {
 export function toStringTag(value: unknown): string | undefined {
   try {
     return Object.prototype.toString.call(value);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a value from the app may throw from any read (getters, proxies)
     return undefined;
   }
 }
@@ -90,7 +88,7 @@ export function safeString(value: unknown, maxLength: number): string {
       default:
         return cut(String(value), maxLength);
     }
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a value whose conversion to text throws is shown as unprintable
     return '[unprintable]';
   }
 }
@@ -104,7 +102,7 @@ export function readArray(target: unknown, key: PropertyKey, max: number): unkno
     const items: unknown[] = [];
     for (let index = 0; index < length; index++) items.push(readProperty(value, index));
     return items;
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a value from the app may throw from any read (getters, proxies)
     return undefined;
   }
 }
@@ -114,7 +112,7 @@ export function hasProperty(target: unknown, key: PropertyKey): boolean {
   if (!isObjectLike(target)) return false;
   try {
     return key in target;
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- the in operator throws only for a hostile Proxy
     return false;
   }
 }

@@ -72,7 +72,7 @@ export function serializeError(err: unknown): SerializedError {
     if (root === undefined) return serializeFallback(err);
     if (tree.truncated) root.truncated = true;
     return root;
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- serializeError never throws: a hostile error gets the fallback shape
     return serializeFallback(err);
   }
 }
@@ -82,8 +82,7 @@ function serializeFallback(err: unknown): SerializedError {
   let message = '';
   try {
     message = redactText(typeof err === 'string' ? err.slice(0, 1024) : '');
-  } catch {
-    // nothing readable
+  } catch { // eslint-disable-line faultline/no-blind-catch -- serializeError never throws: nothing readable is an empty message
   }
   return { type, category: 'internal', message, fingerprint: '0000000000000000', retryable: false };
 }

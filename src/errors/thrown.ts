@@ -48,7 +48,7 @@ function preview(value: object): string {
   try {
     const copy = boundedCopy(value, { maxDepth: 2, maxKeys: 10, maxItems: 10, maxStringLength: 200, maxNodes: 50 });
     return typeof copy === 'string' ? copy : cut(JSON.stringify(copy), RAW_MESSAGE_LENGTH);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a value from the app may throw from any read (getters, proxies)
     return `[object ${constructorName(value) ?? 'Object'}]`;
   }
 }

@@ -30,14 +30,12 @@ export function handOffAtExit(): void {
     for (const handOff of getRuntime().exitHandOffs) {
       try {
         handOff();
-      } catch {
-        // One component failing must not cost the others their telemetry.
+      } catch { // eslint-disable-line faultline/no-blind-catch -- one component failing must not cost the others their telemetry
       }
     }
     runningExportWorker()?.flushAtExit(deadline.end, deadline.spoolAt);
     summarizeLosses();
-  } catch {
-    // Never turn an exit into a crash.
+  } catch { // eslint-disable-line faultline/no-blind-catch -- never turn an exit into a crash
   } finally {
     running = false;
   }

@@ -127,6 +127,7 @@ export class ExportWorker {
         () => {
           this.#sendResource(flatAttributes(resource.attributes));
         },
+        // eslint-disable-next-line faultline/no-blind-catch -- failed detection: the attributes known so far are the resource
         () => {
           this.#sendResource(this.#knownResource);
         },

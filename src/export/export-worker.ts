@@ -57,8 +57,7 @@ function warn(key: string, message: string): void {
   warned.add(key);
   try {
     fs.writeSync(2, `faultline: ${message}\n`);
-  } catch {
-    // stderr closed: nothing else to tell
+  } catch { // eslint-disable-line faultline/no-blind-catch -- stderr closed: nothing else to tell
   }
 }
 
@@ -118,7 +117,8 @@ function exporterFor(signal: ExportSignal): Promise<Exporter> {
     const target = settings.targets[signal];
     exporter =
       target === undefined
-        ? Promise.reject(new Error(`${signal} are not exported over OTLP`))
+        ? // eslint-disable-next-line faultline/only-coded-errors -- export/ sits below the error catalog; this reason only reaches the drop count's detail
+          Promise.reject(new Error(`${signal} are not exported over OTLP`))
         : import('./otlp-encoded-exporter.ts').then(({ EncodedOtlpExporter }) => new EncodedOtlpExporter(signal, target, target.protocol === 'http/json' ? 'json' : 'protobuf'));
     exporters.set(signal, exporter);
   }
@@ -268,7 +268,7 @@ let logTimer: NodeJS.Timeout | undefined;
 function mapLine(line: string, messageKey: string): MappedLogRecord | undefined {
   try {
     return mapper?.mapLogLine(line, messageKey, labels);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- what cannot be read is absent here
     return undefined;
   }
 }
@@ -384,8 +384,7 @@ function spoolEverything(): void {
     if (encodeMetrics === undefined) continue;
     try {
       spoolRequest('metrics', encodeMetrics({ resource, scopeMetrics: waiting.scopeMetrics as ResourceMetrics['scopeMetrics'] }), waiting.count);
-    } catch {
-      // counted lost by the main thread
+    } catch { // eslint-disable-line faultline/no-blind-catch -- counted lost by the main thread
     }
   }
   completeFlushIfIdle();
@@ -445,6 +444,7 @@ async function shipSpooled(): Promise<void> {
 }
 
 // Ready the exporters now: the first batch (or the exit flush) should not wait for their modules.
+// eslint-disable-next-line faultline/no-blind-catch -- warming up only: the first export reports a failure to load
 for (const signal of Object.keys(settings.targets) as ExportSignal[]) exporterFor(signal).catch(() => undefined);
 if (settings.targets.metrics !== undefined) sendMetrics();
 

@@ -53,8 +53,7 @@ export async function prepareMetricsAtExit(): Promise<void> {
     if (typeof module.ObservableResultImpl === 'function' && typeof module.BatchObservableResultImpl === 'function') {
       resultClasses = { single: module.ObservableResultImpl, batch: module.BatchObservableResultImpl };
     }
-  } catch {
-    // Observable instruments are then left out at exit (reported when it matters).
+  } catch { // eslint-disable-line faultline/no-blind-catch -- observable instruments are then left out at exit (reported when it matters)
   }
 }
 
@@ -72,8 +71,7 @@ function observeNow(state: MeterSharedState, time: unknown): void {
       const result = new resultClasses.single(instrument._descriptor.name, instrument._descriptor.valueType);
       void callback(result);
       for (const storage of instrument._metricStorages) storage.record?.(result._buffer, time);
-    } catch {
-      // One failing callback must not cost the others their points.
+    } catch { // eslint-disable-line faultline/no-blind-catch -- one failing callback must not cost the others their points
     }
   }
   for (const { callback, instruments } of registry._batchCallbacks) {
@@ -84,8 +82,7 @@ function observeNow(state: MeterSharedState, time: unknown): void {
         const buffer = result._buffer.get(instrument);
         if (buffer !== undefined) for (const storage of instrument._metricStorages) storage.record?.(buffer, time);
       }
-    } catch {
-      // as above
+    } catch { // eslint-disable-line faultline/no-blind-catch -- as above
     }
   }
 }

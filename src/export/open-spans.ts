@@ -31,8 +31,7 @@ export class OpenSpans implements SpanProcessor {
       try {
         span.setAttribute(ATTR_ENDED_AT_EXIT, true);
         span.end();
-      } catch {
-        // A span that refuses to end is lost, as it would have been.
+      } catch { // eslint-disable-line faultline/no-blind-catch -- a span that refuses to end is lost, as it would have been
       }
     }
   }

@@ -83,8 +83,7 @@ export class SpoolWriter {
       // file when no process has claimed it yet: one file per signal per process, as a rule.
       try {
         fs.renameSync(path.join(dir, completeFileName(signal, processKey)), open);
-      } catch {
-        // Not sealed yet, or already claimed: a file of its own then.
+      } catch { // eslint-disable-line faultline/no-blind-catch -- not sealed yet, or already claimed: a file of its own then
       }
       fd = fs.openSync(open, 'a');
       this.#fds.set(signal, fd);
@@ -113,7 +112,7 @@ export class SpoolWriter {
     let names: string[];
     try {
       names = fs.readdirSync(this.#settings.dir);
-    } catch {
+    } catch { // eslint-disable-line faultline/no-blind-catch -- a folder that cannot be read lists nothing
       return [];
     }
     const files = [];
@@ -125,8 +124,7 @@ export class SpoolWriter {
         const stat = fs.statSync(full);
         // Complete files and corrupt leftovers can go; open files are being written, claimed ones shipped.
         files.push({ full, size: stat.size, mtimeMs: stat.mtimeMs, evictable: parsed.state === 'complete' || parsed.state === 'corrupt', signal: parsed.signal });
-      } catch {
-        // Shipped and deleted by another process meanwhile.
+      } catch { // eslint-disable-line faultline/no-blind-catch -- shipped and deleted by another process meanwhile
       }
     }
     return files;
@@ -141,12 +139,11 @@ export class SpoolWriter {
         if (line === '') continue;
         try {
           items += countItems(signal, JSON.parse(line));
-        } catch {
-          // A corrupt line: nothing countable in it.
+        } catch { // eslint-disable-line faultline/no-blind-catch -- a corrupt line: nothing countable in it
         }
       }
-    } catch {
-      return; // claimed or deleted by another process meanwhile
+    } catch { // eslint-disable-line faultline/no-blind-catch -- claimed or deleted by another process meanwhile
+      return;
     }
     this.#events.warn('spool-evicted', `the spool folder reached FAULTLINE_SPOOL_MAX_BYTES=${this.#settings.maxBytes}; its oldest files are deleted to make room (counted as dropped)`);
     this.#events.evicted(signal, items, path.basename(full));

@@ -26,8 +26,7 @@ export function recordHandledError(error: unknown, route: (() => string | undefi
     const span = trace.getActiveSpan();
     if (span?.isRecording() === true && route !== undefined) nameRoute(span, typeof route === 'string' ? route : route());
     recordUnlessRecorded(error, OBSERVED);
-  } catch {
-    // Observing an error must never change how the framework handles it.
+  } catch { // eslint-disable-line faultline/no-blind-catch -- observing an error must never change how the framework handles it
   }
 }
 

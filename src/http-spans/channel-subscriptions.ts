@@ -12,8 +12,7 @@ export function subscribeChannels(handlers: Record<string, ChannelHandler<never>
     const guarded = (message: unknown): void => {
       try {
         handler(message as never);
-      } catch {
-        // Telemetry never breaks the app's request.
+      } catch { // eslint-disable-line faultline/no-blind-catch -- telemetry never breaks the app's request, which a throwing subscriber would
       }
     };
     diagnosticsChannel.subscribe(name, guarded);

@@ -100,8 +100,7 @@ function startServerSpan(settings: ServerSpanSettings, contextManager: Enterable
       const route = endServerSpan(span, method, request, response);
       if (duration !== undefined) recordDuration(duration, startedAt, method, scheme, route, response);
       rearmIdleTimerOutsideRequest(outsideRequests, socket);
-    } catch {
-      // An emitter listener that throws would be an uncaught exception in the app.
+    } catch { // eslint-disable-line faultline/no-blind-catch -- an emitter listener that throws would be an uncaught exception in the app
     }
   });
 }

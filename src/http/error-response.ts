@@ -79,13 +79,11 @@ function fallback(exchange: ErrorExchange, problem: HttpProblem | undefined): Er
       exchange.send(bare, FALLBACK_BODY);
       return { kind: 'sent', problem: bare };
     }
-  } catch {
-    // the response itself is broken: close the connection below
+  } catch { // eslint-disable-line faultline/no-blind-catch -- the response itself is broken: the connection is closed below
   }
   try {
     exchange.abort(undefined);
-  } catch {
-    // nothing left to close
+  } catch { // eslint-disable-line faultline/no-blind-catch -- aborting an already broken exchange has nothing left to close
   }
   return { kind: 'aborted', problem };
 }

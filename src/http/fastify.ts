@@ -135,8 +135,7 @@ const watchStreamPayload: OnSendHook = (_request, _reply, payload, done) => {
     } else if (isWebStream(payload)) {
       sent = watchedWebStream(payload, trace.getActiveSpan());
     }
-  } catch {
-    // watching a stream must never fail the response
+  } catch { // eslint-disable-line faultline/no-blind-catch -- watching a stream must never fail the response
   }
   done(null, sent);
 };
@@ -163,8 +162,7 @@ export function fastifyErrorPlugin(options: ProblemOptions = {}): FastifyErrorPl
         const route = routeOf(request);
         const span = trace.getActiveSpan();
         if (route !== undefined && span?.isRecording() === true) span.setAttribute(ATTR_HTTP_ROUTE, route);
-      } catch {
-        // naming a span must never fail a request
+      } catch { // eslint-disable-line faultline/no-blind-catch -- naming a span must never fail a request
       }
       hookDone();
     });

@@ -39,7 +39,7 @@ export function prepareFields(object: Record<string, unknown>, userSerialized: R
     let value: unknown;
     try {
       value = object[key];
-    } catch {
+    } catch { // eslint-disable-line faultline/no-blind-catch -- a value from the app may throw from any read (getters, proxies)
       out[key] = '[Unreadable]';
       continue;
     }
@@ -87,8 +87,7 @@ export function prepareArguments(args: unknown[], level: number, errorKey: strin
   if (error !== undefined && level >= ERROR_LEVEL) {
     try {
       recordUnlessRecorded(error, OBSERVED);
-    } catch {
-      // Recording is best effort; the line is still written.
+    } catch { // eslint-disable-line faultline/no-blind-catch -- recording is best effort; the line is still written
     }
   }
   const out: unknown[] = [];

@@ -8,7 +8,7 @@ export function mapLogLine(line: string, messageKey: string, labels: Record<numb
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- what cannot be read is absent here
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;

@@ -110,8 +110,7 @@ function onStart(message: unknown): void {
     if (typeof bindings !== 'string') return;
     restore.set(event, { instance: logger, key, bindings });
     logger[key] = bindings + traceFieldsJson(fields);
-  } catch {
-    // A subscriber that throws would surface as an uncaught exception in the app.
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a channel subscriber that throws would surface as an uncaught exception in the app
   }
 }
 
@@ -121,8 +120,7 @@ function onEnd(message: unknown): void {
     if (saved === undefined) return;
     restore.delete(message as object);
     saved.instance[saved.key] = saved.bindings;
-  } catch {
-    // see onStart
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a channel subscriber that throws would surface as an uncaught exception in the app
   }
 }
 

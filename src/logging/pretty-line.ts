@@ -45,7 +45,7 @@ export function prettyLine(line: string, messageKey = 'msg', errorKey = 'err', l
     const parsed: unknown = JSON.parse(line);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return line;
     record = parsed as Record<string, unknown>;
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a line that is not JSON is printed as it is
     return line;
   }
   const level = record.level;

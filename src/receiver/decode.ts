@@ -2,14 +2,22 @@ import { inspect, promisify } from 'node:util';
 import zlib from 'node:zlib';
 import protobuf from 'protobufjs';
 
+const REFUSALS: Readonly<Record<number, string>> = {
+  400: 'OTLP_BAD_REQUEST',
+  413: 'OTLP_BODY_TOO_LARGE',
+  415: 'OTLP_UNSUPPORTED_ENCODING',
+};
+
 /** A request the receiver refuses, with the HTTP status that says why. */
 export class RequestError extends Error {
   readonly status: number;
+  readonly code: string;
 
   constructor(status: number, message: string) {
     super(message);
     this.name = 'RequestError';
     this.status = status;
+    this.code = REFUSALS[status] ?? 'OTLP_REQUEST_REFUSED';
   }
 }
 

@@ -3,6 +3,7 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import type { Signal } from '../config.ts';
+import { addNote } from '../errors/notes.ts';
 import { warn } from '../warn.ts';
 import { bodyFormat, decodeBody, decompress, mediaType, RequestError, type BodyFormat } from './decode.ts';
 import { latestSum } from './latest-sum.ts';
@@ -124,7 +125,9 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
   async listen(port: number, host: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error) => {
-        reject(new Error(`OTLP receiver could not listen on ${host}:${port}: ${error.message}`, { cause: error }));
+        // The system error keeps its code (EADDRINUSE, EACCES) and says the address itself.
+        addNote(error, `the OTLP receiver could not listen on ${host}:${port}`);
+        reject(error);
       };
       this.#server.once('error', onError);
       this.#server.listen(port, host, () => {
@@ -361,6 +364,7 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
 /** Starts a receiver and resolves once it listens. Rejects on bad options or a port in use. */
 export async function startReceiver(options: ReceiverOptions = {}): Promise<OtlpReceiver> {
   const port = options.port ?? 0;
+  // eslint-disable-next-line faultline/only-coded-errors -- TRY004: a wrong option is the caller's bug, a TypeError, not a failure the app handles by code
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port must be an integer from 0 to 65535, got ${String(port)}`);
   const receiver = new OtlpReceiver(options);
   await receiver.listen(port, options.host ?? '127.0.0.1');
@@ -379,12 +383,14 @@ function reply(response: http.ServerResponse, status: number, contentType: strin
 }
 
 function checkedMode(mode: ReceiverMode): ReceiverMode {
+  // eslint-disable-next-line faultline/only-coded-errors -- TRY004: a wrong option is the caller's bug, a TypeError, not a failure the app handles by code
   if (!MODES.includes(mode)) throw new TypeError(`mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`);
   return mode;
 }
 
 function positiveInteger(value: number, name: string, zeroAllowed = false): number {
   if (!Number.isInteger(value) || value < (zeroAllowed ? 0 : 1)) {
+    // eslint-disable-next-line faultline/only-coded-errors -- TRY004: a wrong option is the caller's bug, a TypeError, not a failure the app handles by code
     throw new TypeError(`${name} must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
   }
   return value;

@@ -26,8 +26,7 @@ function reportLeak(record: LeakRecord): void {
     );
     record.span.setAttribute(ATTR_RESOURCE_LEAKED, true);
     record.span.end();
-  } catch {
-    // a report is a courtesy: a finalizer must never throw
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a report is a courtesy: a finalizer must never throw
   }
 }
 
@@ -57,7 +56,7 @@ export function callerOf(entry: (...args: never[]) => unknown): string {
     Error.captureStackTrace(site, entry);
     const frames = (site.stack ?? '').split('\n').slice(1, 3).map((frame) => frame.trim()).filter((frame) => frame !== '');
     return frames.length === 0 ? 'at an unknown place' : frames.join(', called ').slice(0, 1024);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a stack that cannot be formatted names no place
     return 'at an unknown place';
   } finally {
     Error.stackTraceLimit = saved;

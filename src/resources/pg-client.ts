@@ -156,7 +156,7 @@ class PgClientHandle<Client extends PgPoolClientLike> extends ResourceHandle<Cli
 export function acquirePgClient<Pool extends PgPoolLike>(pool: Pool, options: PgClientOptions = {}): Promise<PgClientResource<PgClientOf<Pool>>> {
   type Client = PgClientOf<Pool> & PgPoolClientLike;
   if (!isObjectLike(pool) || typeof readProperty(pool, 'connect') !== 'function') {
-    return Promise.reject(new TypeError('acquirePgClient: expected a pg Pool (an object with connect())'));
+    return Promise.reject(new TypeError('acquirePgClient: expected a pg Pool (an object with connect())')); // eslint-disable-line faultline/only-coded-errors -- API misuse is a TypeError, as Node's own APIs throw
   }
   const explicit = options.poolName === undefined ? undefined : resourceName(options.poolName, DB_SYSTEM_NAME_VALUE_POSTGRESQL, 'acquirePgClient');
   const state: { watch: Watch | undefined } = { watch: undefined };

@@ -73,8 +73,7 @@ function attributesFor(set: ResourceMetricSet, name: string): Record<string, str
 export function recordWait(set: ResourceMetricSet, name: string, seconds: number): void {
   try {
     current().wait[set].record(seconds, attributesFor(set, name));
-  } catch {
-    // metrics are a courtesy to the app, never a failure of it
+  } catch { // eslint-disable-line faultline/no-blind-catch -- metrics are a courtesy to the app, never a failure of it
   }
 }
 
@@ -82,8 +81,7 @@ export function recordWait(set: ResourceMetricSet, name: string, seconds: number
 export function recordUse(set: ResourceMetricSet, name: string, seconds: number): void {
   try {
     current().use[set].record(seconds, attributesFor(set, name));
-  } catch {
-    // as above
+  } catch { // eslint-disable-line faultline/no-blind-catch -- as above
   }
 }
 
@@ -91,7 +89,6 @@ export function recordUse(set: ResourceMetricSet, name: string, seconds: number)
 export function countLeak(name: string): void {
   try {
     current().leaks.add(1, { [ATTR_RESOURCE_NAME]: bounded(name) });
-  } catch {
-    // as above
+  } catch { // eslint-disable-line faultline/no-blind-catch -- as above
   }
 }

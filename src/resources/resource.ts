@@ -99,8 +99,7 @@ export class Hold<Value> {
 function endQuietly(span: Span): void {
   try {
     span.end();
-  } catch {
-    // a span that cannot end must not fail the release
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a span that cannot end must not fail the release
   }
 }
 
@@ -132,8 +131,7 @@ export async function hold<Value, Handle extends object>(spec: HoldSpec<Value>, 
       span.setAttribute(ATTR_RESOURCE_NAME, name);
     }
     span.addEvent('acquired');
-  } catch {
-    // naming is a courtesy; the resource is held all the same
+  } catch { // eslint-disable-line faultline/no-blind-catch -- naming is a courtesy; the resource is held all the same
   }
   recordWait(spec.metrics, name, (acquiredAt - started) / 1000);
   const leak: LeakRecord = { name, acquiredAt: acquiredAtFrame, span };
@@ -199,7 +197,7 @@ export function acquireResource<Value>(options: ResourceOptions<Value>): Promise
   const acquire = options.acquire;
   const release = options.release;
   if (typeof acquire !== 'function' || typeof release !== 'function') {
-    return Promise.reject(new TypeError('acquireResource: options.acquire and options.release must be functions'));
+    return Promise.reject(new TypeError('acquireResource: options.acquire and options.release must be functions')); // eslint-disable-line faultline/only-coded-errors -- API misuse is a TypeError, as Node's own APIs throw
   }
   // Not async: one promise less per acquire, and hold() is called while this frame is on the stack.
   return hold<Value, Resource<Value>>(

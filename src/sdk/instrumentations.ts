@@ -35,10 +35,10 @@ function appRequire(): NodeJS.Require {
 function resolvableByApp(request: string): string | undefined {
   try {
     return appRequire().resolve(request);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a module the app cannot resolve from its entry is tried from the working directory
     try {
       return createRequire(path.join(process.cwd(), 'index.js')).resolve(request);
-    } catch {
+    } catch { // eslint-disable-line faultline/no-blind-catch -- a module the app cannot resolve is not instrumented
       return undefined;
     }
   }

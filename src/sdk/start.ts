@@ -80,7 +80,7 @@ function readable(message: string): string {
     const parsed = JSON.parse(message) as { message?: unknown; stack?: unknown };
     const text = typeof parsed.stack === 'string' ? parsed.stack : typeof parsed.message === 'string' ? parsed.message : message;
     return text.split('\n')[0] ?? text;
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- an SDK diagnostic that is not JSON is printed as it is
     return message;
   }
 }

@@ -11,6 +11,7 @@ function validatorOf(schema: unknown): (value: unknown) => unknown {
   const props = readProperty(schema, '~standard');
   const validate = readProperty(props, 'validate');
   if (typeof validate !== 'function') {
+    // eslint-disable-next-line faultline/only-coded-errors -- TRY004: a schema parse() cannot use is the caller's bug; an AppError would be answered as the client's validation failure
     throw new TypeError('parse: the schema does not implement Standard Schema (no ~standard.validate); zod 3.24+, valibot 1 and arktype 2 do');
   }
   return (value) => (validate as (this: unknown, value: unknown) => unknown).call(props, value);
@@ -55,7 +56,8 @@ export function parse<Schema extends StandardSchemaV1>(schema: Schema, payload: 
   const result = validatorOf(schema)(payload);
   if (isThenable(result)) {
     // Nobody will await it: keep its possible rejection from surfacing as unhandled.
-    Promise.resolve(result).catch(() => undefined);
+    Promise.resolve(result).catch(() => undefined); // eslint-disable-line faultline/no-blind-catch -- nobody awaits this promise: only its unhandled rejection is silenced
+    // eslint-disable-next-line faultline/only-coded-errors -- TRY004: a schema parse() cannot use is the caller's bug; an AppError would be answered as the client's validation failure
     throw new TypeError('parse: this schema validates asynchronously (async refinements or transforms); use parseAsync');
   }
   return settle(result, payload);

@@ -34,14 +34,14 @@ function describe(value: unknown, depth: number, ancestors: Set<object>): string
       let child: unknown;
       try {
         child = (value as Record<string, unknown>)[key];
-      } catch {
+      } catch { // eslint-disable-line faultline/no-blind-catch -- a value from the app may throw from any read (getters, proxies)
         return `${quoteKey(key)}: unreadable`;
       }
       return `${quoteKey(key)}: ${describe(child, depth + 1, ancestors)}`;
     });
     if (keys.length > MAX_KEYS) shown.push(`…${keys.length - MAX_KEYS} more`);
     return shown.length === 0 ? '{}' : `{ ${shown.join(', ')} }`;
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a value from the app may throw from any read (getters, proxies)
     return 'unreadable';
   } finally {
     ancestors.delete(value);
@@ -56,7 +56,7 @@ function describe(value: unknown, depth: number, ancestors: Set<object>): string
 export function payloadShape(payload: unknown): string {
   try {
     return cut(describe(payload, 0, new Set()), MAX_SHAPE_LENGTH);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a value from the app may throw from any read (getters, proxies)
     return 'unreadable';
   }
 }

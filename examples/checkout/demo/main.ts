@@ -130,7 +130,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let target;
   try {
     target = postgresTarget(process.env);
-  } catch {
+  } catch { // eslint-disable-line faultline/no-blind-catch -- postgresTarget only fails on a malformed DATABASE_URL, which fail() reports
     return fail('DATABASE_URL is not a valid URL (expected postgres://user:password@host:port/database)');
   }
   const unreachable = await checkPostgres(target);
@@ -214,7 +214,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
   const { stopped, signals } = waitForStop(durationMs, firstOutageOver);
   const outages = new AbortController();
-  const outageRun = runOutages(relay, traffic, durationMs, startedAt, outages.signal, announce, outageOver, style).catch(() => undefined);
+  const outageRun = runOutages(relay, traffic, durationMs, startedAt, outages.signal, announce, outageOver, style).catch(() => undefined); // eslint-disable-line faultline/no-blind-catch -- the outage loop ends by its own abort or a failed relay; the demo goes on either way
   const countsEveryMs = durationMs === undefined ? 10_000 : Math.min(10_000, Math.max(3000, durationMs / 3));
   let countsDueAt = startedAt + countsEveryMs;
   const ticker = setInterval(() => {
@@ -244,7 +244,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (telemetryFeed !== undefined && receiver !== undefined) {
     await receiver
       .waitFor(() => failedTraces.every((id) => telemetryFeed.errorTraces.has(id)), { timeoutMs: 10_000, description: 'the error spans of every failed request' })
-      .catch(() => undefined);
+      .catch(() => undefined); // eslint-disable-line faultline/no-blind-catch -- waitFor rejects only on its timeout; the counts below show what arrived
   }
   clearInterval(ticker);
   telemetryFeed?.printDue(true);

@@ -28,6 +28,7 @@ PostgreSQL: DATABASE_URL, or the PG* variables, default postgres://postgres@127.
 
 export class UsageError extends Error {
   override name = 'UsageError';
+  readonly code = 'DEMO_USAGE';
 }
 
 function positiveNumber(flag: string, value: string | undefined): number {
@@ -42,8 +43,7 @@ function httpUrl(flag: string, value: string | undefined): string {
   try {
     const url = new URL(value ?? '');
     if (url.protocol === 'http:' || url.protocol === 'https:') return url.href.replace(/\/+$/, '');
-  } catch {
-    // reported below
+  } catch { // eslint-disable-line faultline/no-blind-catch -- new URL throws only for a malformed URL, reported below
   }
   throw new UsageError(`${flag} expects an http(s) URL, got ${JSON.stringify(value ?? '')}`);
 }

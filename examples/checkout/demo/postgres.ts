@@ -77,6 +77,6 @@ export async function checkPostgres(target: PostgresTarget): Promise<string | un
   } catch (err) {
     return reasonOf(err);
   } finally {
-    await client.end().catch(() => undefined);
+    await client.end().catch(() => undefined); // eslint-disable-line faultline/no-blind-catch -- closing the probe connection is best effort; its result is already decided
   }
 }

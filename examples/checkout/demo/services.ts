@@ -19,6 +19,7 @@ export interface RunningService {
 
 export class ServiceFailed extends Error {
   override name = 'ServiceFailed';
+  readonly code = 'DEMO_SERVICE_FAILED';
 }
 
 const running = new Set<ChildProcess>();
@@ -62,7 +63,7 @@ export function startService(name: string, entry: string, readyMessage: string, 
       let record: { msg?: unknown; url?: unknown };
       try {
         record = JSON.parse(line) as { msg?: unknown; url?: unknown };
-      } catch {
+      } catch { // eslint-disable-line faultline/no-blind-catch -- a child line that is not JSON is not the ready line
         return;
       }
       if (record.msg !== readyMessage || typeof record.url !== 'string') return;
