@@ -49,6 +49,8 @@ function hexIds(value: unknown): unknown {
 /** Appends capture lines to a file; opened by the receiver for `--save`. */
 export class CaptureWriter {
   readonly path: string;
+  /** Bytes of a partial last line cut off when the file was opened (0 for a clean file). */
+  readonly cutBytes: number;
   #fd: number | undefined;
   #size: number;
   #lines = 0;
@@ -58,7 +60,9 @@ export class CaptureWriter {
     this.path = path;
     const fd = openSync(path, 'a+');
     try {
-      this.#size = dropPartialLastLine(fd);
+      const before = fstatSync(fd).size;
+      this.#size = dropPartialLastLine(fd, before);
+      this.cutBytes = before - this.#size;
     } catch (error) {
       closeSync(fd);
       throw error;
@@ -93,27 +97,36 @@ export class CaptureWriter {
   }
 }
 
+const LINE_START = Buffer.from('{"signal":');
+
 /**
- * A file whose last line has no newline was left by a writer killed mid-line (or is not a capture
- * file): that tail is cut off so that appended lines stay whole. Returns the size after.
+ * A capture file whose last line has no newline was left by a writer stopped mid-line: that tail is
+ * cut off so that appended lines stay whole. Returns the size after. A non-empty file that does not
+ * start like a JSON line, or whose unfinished tail is not a capture line, is some other file and is
+ * left alone (throws).
  */
-function dropPartialLastLine(fd: number): number {
-  const size = fstatSync(fd).size;
+function dropPartialLastLine(fd: number, size: number): number {
   if (size === 0) return 0;
+  const head = Buffer.alloc(1);
+  readSync(fd, head, 0, 1, 0);
+  if (head[0] !== 0x7b) throw new Error('it is not empty and is not a capture file (its first line is not a JSON object)');
   const chunk = Buffer.alloc(64 * 1024);
   let end = size;
   while (end > 0) {
     const start = Math.max(0, end - chunk.length);
     const read = readSync(fd, chunk, 0, end - start, start);
     const newline = chunk.subarray(0, read).lastIndexOf(0x0a);
-    if (newline !== -1) {
-      const keep = start + newline + 1;
-      if (keep !== size) ftruncateSync(fd, keep);
+    if (newline !== -1 || start === 0) {
+      const keep = newline === -1 ? 0 : start + newline + 1;
+      if (keep === size) return size;
+      const tail = Buffer.alloc(Math.min(LINE_START.length, size - keep));
+      readSync(fd, tail, 0, tail.length, keep);
+      if (!LINE_START.subarray(0, tail.length).equals(tail)) throw new Error('its last line ends without a newline and is not a capture line: not a capture file?');
+      ftruncateSync(fd, keep);
       return keep;
     }
     end = start;
   }
-  ftruncateSync(fd, 0);
   return 0;
 }
 

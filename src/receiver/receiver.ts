@@ -449,11 +449,14 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Otlp
 }
 
 function openCapture(path: string): CaptureWriter {
+  let capture;
   try {
-    return new CaptureWriter(path);
+    capture = new CaptureWriter(path);
   } catch (error) {
     throw new Error(`cannot write the capture file ${path}: ${(error as Error).message}`, { cause: error });
   }
+  if (capture.cutBytes > 0) warn(`the capture file ${path} ended in a partial line (${capture.cutBytes} bytes, left by a writer that was stopped mid-line); it was cut off`);
+  return capture;
 }
 
 function signalOf(url: string | undefined): Signal | undefined {

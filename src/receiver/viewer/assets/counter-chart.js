@@ -1,5 +1,5 @@
 import { h, replace } from './dom.js';
-import { colourIndex } from './format.js';
+import { timeOfDay } from './format.js';
 
 // `app.errors` by error type over time, drawn by uPlot (vendored, loaded by index.html before the
 // page's modules). The lines are the counter's totals after each export: their slope is the rate.
@@ -46,12 +46,15 @@ export class CounterChart {
       ...this.size(),
       class: 'counter-chart',
       scales: { x: { time: true }, y: { range: (_self, _min, max) => [0, Math.max(1, max)] } },
-      axes: [{ stroke: '#888', grid: { stroke: '#8883' } }, { stroke: '#888', grid: { stroke: '#8883' }, label: 'errors counted' }],
+      axes: [
+        { stroke: '#888', grid: { stroke: '#8883' }, values: (_self, splits) => splits.map((seconds) => timeOfDay(seconds * 1000)) },
+        { stroke: '#888', grid: { stroke: '#8883' }, label: 'errors counted' },
+      ],
       series: [
         {},
-        ...snapshot.types.map((type) => ({
+        ...snapshot.types.map((type, index) => ({
           label: type,
-          stroke: PALETTE[colourIndex(type, PALETTE.length)] ?? '#888',
+          stroke: PALETTE[index % PALETTE.length] ?? '#888',
           width: 2,
           paths: uPlot.paths.stepped?.({ align: 1 }),
           points: { show: false },

@@ -17,6 +17,15 @@ export function clock(ms) {
 }
 
 /**
+ * Local wall-clock time to the second.
+ * @param {number} ms epoch milliseconds
+ */
+export function timeOfDay(ms) {
+  const date = new Date(ms);
+  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+}
+
+/**
  * How long ago, roughly.
  * @param {number | null | undefined} ms epoch milliseconds
  */

@@ -8,6 +8,7 @@ import { exceptionBlock, exceptionTrees } from './exceptions.js';
 // whole cause chains, and its log lines and errors interleaved by time.
 
 const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+const SPAN_KIND_CLIENT = 3;
 const SERVICE_COLOURS = 8;
 /** Log attributes the timeline leaves out of its one-line summary (all are in the row's details). */
 const QUIET_LOG_KEYS = new Set(['err', 'hostname', 'pid']);
@@ -158,7 +159,15 @@ function render(body, detail, state) {
     h(
       'div',
       { class: 'span-errors', 'data-testid': 'span-errors' },
-      h('h4', null, badge(serviceOf(span.resource)), ' ', span.name, h('span', { class: 'sub' }, ` +${duration(offsetMs(span.startTimeUnixNano))}`)),
+      h(
+        'h4',
+        null,
+        badge(serviceOf(span.resource)),
+        ' ',
+        span.name,
+        h('span', { class: 'sub' }, ` +${duration(offsetMs(span.startTimeUnixNano))}`),
+        span.kind === SPAN_KIND_CLIENT ? h('span', { class: 'sub', title: 'an HTTP or database client span records the failed call; the error is counted where the app handles it' }, ' · seen by the client span, not counted here') : null,
+      ),
       exceptionTrees(span.events).map((node) => exceptionBlock(node)),
     ),
   );
