@@ -3,7 +3,7 @@
 // four benchmarks of issue 7 — http overhead against none and peers, the error path, logging, and a
 // collector outage — then writes RESULTS.md. See README.md for the options and how to read it.
 //
-//   node run.js [--quick] [--only http,errors,logging,outage] [--rounds 3] [--duration 10]
+//   node run.js [--quick] [--only http,errors,logging,outage,viewer] [--rounds 3] [--duration 10]
 //               [--outage 60] [--no-pin] [--no-profile]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { addedFunctionsMarkdown, httpMarkdown, profileComparisonMarkdown, profil
 import { errorPathMarkdown, runErrorPath } from './suites/error-path.js';
 import { loggingMarkdown, runLogging } from './suites/logging.js';
 import { outageMarkdown, outageTargets, runExitWithCollectorDown, runOutage } from './suites/outage.js';
+import { runViewer, viewerMarkdown } from './suites/viewer.js';
 import process from 'node:process';
 
 const { values } = parseArgs({
@@ -43,8 +44,9 @@ const settings = {
   baselineSec: quick ? 10 : 30,
   errorOps: quick ? 5000 : 20_000,
   logLines: quick ? 10_000 : 50_000,
+  viewerTraces: quick ? 2000 : 6000,
 };
-const suites = new Set((values.only ?? 'http,errors,logging,outage').split(',').map((name) => name.trim()));
+const suites = new Set((values.only ?? 'http,errors,logging,outage,viewer').split(',').map((name) => name.trim()));
 const machine = machineInfo();
 const pin = !values['no-pin'] && canPin() && machine.cores >= 2;
 // The app gets CPU 0 to itself; the load generator and the collector share CPU 1.
@@ -89,6 +91,10 @@ async function measure() {
     results.outage = await runOutage({ outageSec: settings.outageSec, baselineSec: settings.baselineSec, warmupSec: settings.warmupSec, cpus, log });
     results.exits = await runExitWithCollectorDown({ loadSec: Math.min(5, settings.durationSec), cpus, log });
     loads.push(loadAverage());
+  }
+  if (suites.has('viewer')) {
+    log('\n5. viewer');
+    results.viewer = await runViewer({ rounds: settings.rounds, traces: settings.viewerTraces, log });
   }
   return {
     started: started.toISOString(),
@@ -175,6 +181,7 @@ function render({ started, minutes, args, commit, machine, settings, pin, loads,
   if (results.errors !== undefined) sections.push('', '## 2. Error path: one recordError', '', errorPathMarkdown(results.errors));
   if (results.logging !== undefined) sections.push('', '## 3. Logging', '', loggingMarkdown(results.logging));
   if (results.outage !== undefined || results.exits !== undefined) sections.push('', '## 4. Collector outage', '', outageMarkdown(results.outage, results.exits));
+  if (results.viewer !== undefined) sections.push('', '## 5. The receiver\'s web viewer', '', viewerMarkdown(results.viewer));
   return `${sections.join('\n')}\n`;
 }
 

@@ -15,6 +15,17 @@ const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'viewer');
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
+/** What the tests read and set in the page (the test files are not compiled with the DOM library). */
+interface PageGlobals {
+  notReloaded?: boolean;
+  violations: string[];
+  pwned?: boolean;
+  document: {
+    addEventListener(type: 'securitypolicyviolation', listener: (event: { violatedDirective: string }) => void): void;
+    querySelectorAll(selector: string): ArrayLike<{ getAttribute(name: string): string | null }>;
+  };
+}
+
 interface Marks {
   dialogs: string[];
   pageErrors: string[];
@@ -88,10 +99,11 @@ describe('viewer in a browser, fed by the example checkout service', { timeout: 
     await page.locator('#live.on').waitFor();
     // Gone if the page reloads: every update below must come over the event stream.
     await page.evaluate(() => {
-      (window as unknown as { notReloaded: boolean }).notReloaded = true;
-      (window as unknown as { violations: string[] }).violations = [];
-      document.addEventListener('securitypolicyviolation', (event) => {
-        (window as unknown as { violations: string[] }).violations.push(event.violatedDirective);
+      const page = globalThis as unknown as PageGlobals;
+      page.notReloaded = true;
+      page.violations = [];
+      page.document.addEventListener('securitypolicyviolation', (event) => {
+        page.violations.push(event.violatedDirective);
       });
     });
 
@@ -125,7 +137,7 @@ describe('viewer in a browser, fed by the example checkout service', { timeout: 
     // The chart has drawn the counter: one legend entry per type.
     const legend = await page.locator('.counter-chart .u-legend .u-series .u-label').allTextContents();
     assert.deepEqual(legend.slice(1).sort(), [...counter.keys()].sort());
-    assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true, 'the page was never reloaded');
+    assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).notReloaded), true, 'the page was never reloaded');
     await page.screenshot({ path: path.join(ARTIFACTS, 'errors.png'), fullPage: true });
   });
 
@@ -171,9 +183,10 @@ describe('viewer in a browser, fed by the example checkout service', { timeout: 
     await page.goto(`${receiver.viewerUrl ?? ''}#/`);
     await page.locator('[data-testid=error-group]').first().waitFor();
     await page.evaluate(() => {
-      (window as unknown as { violations: string[] }).violations = [];
-      document.addEventListener('securitypolicyviolation', (event) => {
-        (window as unknown as { violations: string[] }).violations.push(event.violatedDirective);
+      const page = globalThis as unknown as PageGlobals;
+      page.violations = [];
+      page.document.addEventListener('securitypolicyviolation', (event) => {
+        page.violations.push(event.violatedDirective);
       });
     });
     const now = Date.now();
@@ -213,12 +226,16 @@ describe('viewer in a browser, fed by the example checkout service', { timeout: 
     assert.ok((await page.locator('[data-testid=span] .span-name').first().textContent())?.includes('<iframe'), 'the span name is shown as the text it is');
     await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-trace.png'), fullPage: true });
 
-    const injected = await page.evaluate(() => ({
-      elements: document.querySelectorAll('main img, main script, main iframe, main svg[onload], main b, main style, main [onerror], main [onmouseover]').length,
-      badLinks: [...document.querySelectorAll('a')].filter((link) => !(link.getAttribute('href') ?? '').startsWith('#/') && !(link.getAttribute('href') ?? '').startsWith('vendor/')).length,
-      pwned: (window as unknown as { pwned?: boolean }).pwned ?? false,
-      violations: (window as unknown as { violations: string[] }).violations,
-    }));
+    const injected = await page.evaluate(() => {
+      const page = globalThis as unknown as PageGlobals;
+      const links = Array.from(page.document.querySelectorAll('a'), (link) => link.getAttribute('href') ?? '');
+      return {
+        elements: page.document.querySelectorAll('main img, main script, main iframe, main svg[onload], main b, main style, main [onerror], main [onmouseover]').length,
+        badLinks: links.filter((href) => !href.startsWith('#/') && !href.startsWith('vendor/')).length,
+        pwned: page.pwned ?? false,
+        violations: page.violations,
+      };
+    });
     assert.deepEqual(injected, { elements: 0, badLinks: 0, pwned: false, violations: [] }, 'no markup was made from received text, so there was nothing for the CSP to block');
     assert.deepEqual(marks.dialogs, [], 'no dialog opened');
     assert.deepEqual(marks.pageErrors, [], 'no script error on the page');

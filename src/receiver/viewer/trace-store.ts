@@ -36,16 +36,20 @@ export class TraceStore {
   /** Takes spans in; returns the ids of the traces that changed. */
   add(spans: readonly ReceivedSpan[], now = Date.now()): Set<string> {
     const changed = new Set<string>();
+    let trace: KeptTrace | undefined;
     for (const span of spans) {
-      let trace = this.#traces.get(span.traceId);
-      if (trace === undefined) {
-        trace = { traceId: span.traceId, spans: [], spansLetGo: 0, updatedAt: now };
-      } else {
-        this.#traces.delete(span.traceId);
+      // A batch holds a trace's spans side by side: move the trace to the end once per run of them.
+      if (trace?.traceId !== span.traceId) {
+        trace = this.#traces.get(span.traceId);
+        if (trace === undefined) {
+          trace = { traceId: span.traceId, spans: [], spansLetGo: 0, updatedAt: now };
+        } else {
+          this.#traces.delete(span.traceId);
+        }
+        this.#traces.set(span.traceId, trace);
+        trace.updatedAt = now;
+        changed.add(span.traceId);
       }
-      this.#traces.set(span.traceId, trace);
-      trace.updatedAt = now;
-      changed.add(span.traceId);
       if (trace.spans.length >= this.#limits.maxSpansPerTrace) {
         trace.spansLetGo += 1;
         this.#spansLetGo += 1;

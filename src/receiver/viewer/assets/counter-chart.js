@@ -4,6 +4,9 @@ import { timeOfDay } from './format.js';
 // `app.errors` by error type over time, drawn by uPlot (vendored, loaded by index.html before the
 // page's modules). The lines are the counter's totals after each export: their slope is the rate.
 
+/** Tick spacings of the time axis, in seconds. */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
 export const PALETTE = ['#e4572e', '#2e86ab', '#f3a712', '#6a4c93', '#29bf12', '#d81159', '#0e9594', '#8f6b3c', '#5c80bc', '#b33f62'];
 
 export class CounterChart {
@@ -45,9 +48,10 @@ export class CounterChart {
     const options = {
       ...this.size(),
       class: 'counter-chart',
-      scales: { x: { time: true }, y: { range: (_self, _min, max) => [0, Math.max(1, max)] } },
+      scales: { x: { time: true }, y: { range: (_self, _min, max) => [0, Math.max(1, Math.ceil(max * 1.15))] } },
       axes: [
-        { stroke: '#888', grid: { stroke: '#8883' }, values: (_self, splits) => splits.map((seconds) => timeOfDay(seconds * 1000)) },
+        // Ticks on whole seconds (or coarser), labelled as times of day.
+        { stroke: '#888', grid: { stroke: '#8883' }, incrs: TIME_STEPS, values: (_self, splits) => splits.map((seconds) => timeOfDay(seconds * 1000)) },
         { stroke: '#888', grid: { stroke: '#8883' }, label: 'errors counted' },
       ],
       series: [
