@@ -54,6 +54,18 @@ async function exportEverySignal(url: string): Promise<void> {
   await meterProvider.shutdown();
 }
 
+/** A receiver saving to `file` gets one span; returns its trace ID. */
+async function saveOneSpan(file: string, name: string): Promise<string> {
+  const receiver = await startReceiver({ save: file });
+  const traceId = hexId(16);
+  try {
+    await postJson(receiver.url, '/v1/traces', tracesRequest('svc', [{ traceId, spanId: hexId(8), name, start: Date.now(), end: Date.now() }]));
+  } finally {
+    await receiver.close();
+  }
+  return traceId;
+}
+
 function lines(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   assert.ok(text.endsWith('\n'), 'the file ends with a whole line');
@@ -117,23 +129,10 @@ describe('capture file (--save)', () => {
 
   it('appends to an existing capture, cutting off a partial last line left by a writer stopped mid-line', async () => {
     const file = scratchFile();
-    const first = await startReceiver({ save: file });
-    const firstTrace = hexId(16);
-    try {
-      await postJson(first.url, '/v1/traces', tracesRequest('svc', [{ traceId: firstTrace, spanId: hexId(8), name: 'first', start: Date.now(), end: Date.now() }]));
-    } finally {
-      await first.close();
-    }
+    const firstTrace = await saveOneSpan(file, 'first');
     const whole = readFileSync(file, 'utf8');
     writeFileSync(file, `${whole}${whole.slice(0, 40)}`);
-
-    const second = await startReceiver({ save: file });
-    const secondTrace = hexId(16);
-    try {
-      await postJson(second.url, '/v1/traces', tracesRequest('svc', [{ traceId: secondTrace, spanId: hexId(8), name: 'second', start: Date.now(), end: Date.now() }]));
-    } finally {
-      await second.close();
-    }
+    const secondTrace = await saveOneSpan(file, 'second');
     const written = lines(file);
     assert.equal(written.length, 2);
     assert.equal(`${written[0] ?? ''}\n`, whole, 'the whole line before the cut is kept as it was');

@@ -54,29 +54,31 @@ export function keyValues(attributes: Record<string, Attribute> = {}): { key: st
   return Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value) }));
 }
 
+/** One resource (named by its service) with one scope holding `items` under `itemsKey`. */
+function resourceGroup(service: string, scopeKey: string, itemsKey: string, items: unknown[]): Record<string, unknown> {
+  return { resource: { attributes: keyValues({ 'service.name': service }) }, [scopeKey]: [{ scope: { name: 'hand-written' }, [itemsKey]: items }] };
+}
+
 export function tracesRequest(service: string, spans: SpanSpec[]): string {
   return JSON.stringify({
     resourceSpans: [
-      {
-        resource: { attributes: keyValues({ 'service.name': service }) },
-        scopeSpans: [
-          {
-            scope: { name: 'hand-written' },
-            spans: spans.map((span) => ({
-              traceId: span.traceId,
-              spanId: span.spanId,
-              ...(span.parentSpanId === undefined ? {} : { parentSpanId: span.parentSpanId }),
-              name: span.name,
-              kind: span.kind ?? 1,
-              startTimeUnixNano: nanos(span.start),
-              endTimeUnixNano: nanos(span.end),
-              attributes: keyValues(span.attributes),
-              events: (span.events ?? []).map((event) => ({ name: event.name, timeUnixNano: nanos(event.time), attributes: keyValues(event.attributes) })),
-              status: span.status ?? { code: 0 },
-            })),
-          },
-        ],
-      },
+      resourceGroup(
+        service,
+        'scopeSpans',
+        'spans',
+        spans.map((span) => ({
+          traceId: span.traceId,
+          spanId: span.spanId,
+          ...(span.parentSpanId === undefined ? {} : { parentSpanId: span.parentSpanId }),
+          name: span.name,
+          kind: span.kind ?? 1,
+          startTimeUnixNano: nanos(span.start),
+          endTimeUnixNano: nanos(span.end),
+          attributes: keyValues(span.attributes),
+          events: (span.events ?? []).map((event) => ({ name: event.name, timeUnixNano: nanos(event.time), attributes: keyValues(event.attributes) })),
+          status: span.status ?? { code: 0 },
+        })),
+      ),
     ],
   });
 }
@@ -84,24 +86,21 @@ export function tracesRequest(service: string, spans: SpanSpec[]): string {
 export function logsRequest(service: string, records: LogSpec[]): string {
   return JSON.stringify({
     resourceLogs: [
-      {
-        resource: { attributes: keyValues({ 'service.name': service }) },
-        scopeLogs: [
-          {
-            scope: { name: 'hand-written' },
-            logRecords: records.map((record) => ({
-              timeUnixNano: nanos(record.time),
-              observedTimeUnixNano: nanos(record.time),
-              severityNumber: record.severityNumber ?? 9,
-              severityText: record.severityText ?? 'info',
-              body: { stringValue: record.body },
-              attributes: keyValues(record.attributes),
-              ...(record.traceId === undefined ? {} : { traceId: record.traceId }),
-              ...(record.spanId === undefined ? {} : { spanId: record.spanId }),
-            })),
-          },
-        ],
-      },
+      resourceGroup(
+        service,
+        'scopeLogs',
+        'logRecords',
+        records.map((record) => ({
+          timeUnixNano: nanos(record.time),
+          observedTimeUnixNano: nanos(record.time),
+          severityNumber: record.severityNumber ?? 9,
+          severityText: record.severityText ?? 'info',
+          body: { stringValue: record.body },
+          attributes: keyValues(record.attributes),
+          ...(record.traceId === undefined ? {} : { traceId: record.traceId }),
+          ...(record.spanId === undefined ? {} : { spanId: record.spanId }),
+        })),
+      ),
     ],
   });
 }

@@ -179,6 +179,20 @@ describe('viewer in a browser, fed by the example checkout service', { timeout: 
     await page.screenshot({ path: path.join(ARTIFACTS, 'trace.png'), fullPage: true });
   });
 
+  it('lists the recent traces and log records, each leading to its trace', async () => {
+    await page.locator('#nav a[data-section=traces]').click();
+    await page.locator('[data-testid=trace-row]').first().waitFor();
+    assert.equal(await page.locator('[data-testid=trace-row]').count(), Math.min(200, new Set(receiver.spans.map((span) => span.traceId)).size));
+    await page.locator('#nav a[data-section=logs]').click();
+    await page.locator('[data-testid=log-row]').first().waitFor();
+    assert.equal(await page.locator('[data-testid=log-row]').count(), Math.min(300, receiver.logs.length));
+    const link = page.locator('[data-testid=log-row] a').first();
+    const shown = (await link.textContent()) ?? '';
+    await link.click();
+    await page.locator('[data-testid=trace-id]').waitFor();
+    assert.ok(((await page.locator('[data-testid=trace-id]').textContent()) ?? '').startsWith(shown));
+  });
+
   it(`renders attacker-controlled text such as ${HOSTILE} as text and runs nothing`, async () => {
     await page.goto(`${receiver.viewerUrl ?? ''}#/`);
     await page.locator('[data-testid=error-group]').first().waitFor();
