@@ -4,7 +4,7 @@
 // collector outage — and issue 14's crash trials, then writes RESULTS.md and results.json. See
 // README.md for the options and how to read it.
 //
-//   node run.js [--quick] [--only http,errors,logging,outage,crash,doctor,concurrency,lint] [--modes none,faultline,…]
+//   node run.js [--quick] [--only http,errors,logging,outage,crash,doctor,concurrency,lint,viewer] [--modes none,faultline,…]
 //               [--rounds 3] [--duration 10] [--outage 60] [--outage-runs 3] [--crash-trials 100]
 //               [--no-pin] [--no-profile] [--output RESULTS.md] [--json results.json]
 //   node run.js --from-json results.json [--output RESULTS.md]     (render again, measure nothing)
@@ -25,6 +25,7 @@ import { targetsOf } from './lib/targets.js';
 import { doctorMarkdown, runDoctor } from './suites/doctor.js';
 import { concurrencyMarkdown, runConcurrency } from './suites/concurrency.js';
 import { lintMarkdown, runLint } from './suites/lint.js';
+import { runViewer, viewerMarkdown } from './suites/viewer.js';
 import process from 'node:process';
 
 const { values } = parseArgs({
@@ -60,8 +61,9 @@ const settings = {
   crashRequests: 20,
   // Trials per cell of the exit-time table (spool on and off, collector up and down).
   crashTimingTrials: quick ? 1 : 3,
+  viewerTraces: quick ? 2000 : 6000,
 };
-const suites = new Set((values.only ?? 'http,errors,logging,outage,crash,doctor,concurrency,lint').split(',').map((name) => name.trim()));
+const suites = new Set((values.only ?? 'http,errors,logging,outage,crash,doctor,concurrency,lint,viewer').split(',').map((name) => name.trim()));
 const machine = machineInfo();
 const pin = !values['no-pin'] && canPin() && machine.cores >= 2;
 // The app gets CPU 0 to itself; the load generator and the collector share CPU 1.
@@ -135,6 +137,10 @@ async function measure() {
     log('\n8. lint');
     results.lint = await runLint({ rounds: settings.rounds, cpus, log });
     suiteDone('lint');
+  }
+  if (suites.has('viewer')) {
+    log('\n9. viewer');
+    results.viewer = await runViewer({ rounds: settings.rounds, traces: settings.viewerTraces, log });
   }
   return {
     started: started.toISOString(),
@@ -218,6 +224,7 @@ function render({ started, minutes, suiteMinutes = {}, args, commit, machine, se
   if (results.doctor !== undefined) sections.push('', '## 6. Doctor: start-up with FAULTLINE_DOCTOR=1', '', doctorMarkdown(results.doctor));
   if (results.concurrency !== undefined) sections.push('', '## 7. Concurrency and resources', '', concurrencyMarkdown(results.concurrency));
   if (results.lint !== undefined) sections.push('', '## 8. Lint: eslint-plugin-faultline', '', lintMarkdown(results.lint));
+  if (results.viewer !== undefined) sections.push('', '## 9. The receiver\'s web viewer', '', viewerMarkdown(results.viewer));
   return `${sections.join('\n')}\n`;
 }
 

@@ -55,6 +55,11 @@ function toOrder(row: OrderRow): Order {
  */
 async function inTransaction(db: Database, work: (client: PoolClient) => Promise<void>): Promise<void> {
   const client = await db.connect();
+  // A connection that breaks while checked out rejects the query under way and is also emitted as
+  // 'error' on the client, which pg-pool listens to only while the client is idle: unheard, that
+  // event would crash the process. The failing query already carries the error.
+  const ignoreBrokenConnection = () => undefined;
+  client.on('error', ignoreBrokenConnection);
   let broken = false;
   try {
     await client.query('begin');
@@ -67,6 +72,7 @@ async function inTransaction(db: Database, work: (client: PoolClient) => Promise
     ));
     throw err;
   } finally {
+    client.off('error', ignoreBrokenConnection);
     client.release(broken);
   }
 }

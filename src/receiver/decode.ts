@@ -62,31 +62,44 @@ const PLAIN: protobuf.IConversionOptions = { longs: String, enums: Number, defau
 
 /** Decodes an OTLP Export*ServiceRequest body into the plain object protobufjs makes of it. */
 export function decodeBody(type: protobuf.Type, body: Buffer, format: BodyFormat): unknown {
+  return plainObject(type, decodeMessage(type, body, format));
+}
+
+/** Decodes an OTLP Export*ServiceRequest body into a protobufjs message, whichever the wire format. */
+export function decodeMessage(type: protobuf.Type, body: Buffer, format: BodyFormat): protobuf.Message {
   return format === 'protobuf' ? decodeProtobuf(type, body) : decodeJson(type, body);
 }
 
-function decodeProtobuf(type: protobuf.Type, body: Buffer): unknown {
-  let message: protobuf.Message;
-  try {
-    message = type.decode(body);
-  } catch (error) {
-    throw new RequestError(400, `undecodable protobuf ${type.name}: ${(error as Error).message}`);
-  }
+/** The plain shape normalize.ts reads (see PLAIN). */
+export function plainObject(type: protobuf.Type, message: protobuf.Message): unknown {
   return type.toObject(message, PLAIN);
 }
 
-function decodeJson(type: protobuf.Type, body: Buffer): unknown {
+function decodeProtobuf(type: protobuf.Type, body: Buffer): protobuf.Message {
+  try {
+    return type.decode(body);
+  } catch (error) {
+    throw new RequestError(400, `undecodable protobuf ${type.name}: ${(error as Error).message}`);
+  }
+}
+
+function decodeJson(type: protobuf.Type, body: Buffer): protobuf.Message {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'), keepBigIntegersExact);
   } catch (error) {
     throw new RequestError(400, `body is not valid JSON: ${(error as Error).message}`);
   }
+  return messageFromJson(type, parsed);
+}
+
+/** An OTLP/JSON request already parsed (a capture line, a JSON body) as a protobufjs message. */
+export function messageFromJson(type: protobuf.Type, parsed: unknown): protobuf.Message {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new RequestError(400, `JSON body must be an object (an OTLP ${type.name})`);
   }
   try {
-    return type.toObject(type.fromObject(prepareJson(type, parsed) as Record<string, unknown>), PLAIN);
+    return type.fromObject(prepareJson(type, parsed) as Record<string, unknown>);
   } catch (error) {
     if (error instanceof RequestError) throw error;
     throw new RequestError(400, `JSON body does not match ${type.name}: ${(error as Error).message}`);
@@ -95,7 +108,7 @@ function decodeJson(type: protobuf.Type, body: Buffer): unknown {
 
 // OTLP/JSON allows int64 as JSON numbers; nanosecond timestamps as numbers are past 2^53, so keep the
 // literal digits (JSON.parse source access) and let protobufjs read them as exact 64-bit values.
-function keepBigIntegersExact(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
+export function keepBigIntegersExact(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
   if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined && /^-?\d+$/.test(context.source)) {
     return context.source;
   }

@@ -2,6 +2,9 @@
 export { startReceiver } from './receiver.ts';
 export type { OtlpReceiver, ReceiverOptions, WaitForOptions } from './receiver.ts';
 export { formatLogLine, formatMetricBatchLine, formatSpanLine } from './format.ts';
+export { CaptureFileError, CaptureFormatError, readCapture } from './capture.ts';
+export type { CaptureEntry } from './capture.ts';
+export type { ViewerOptions, ViewerStats } from './viewer/viewer.ts';
 export type { Signal } from '../config.ts';
 export type {
   MetricType,

@@ -33,7 +33,8 @@ export function includes(attributes: ReceivedAttributes, subset: ReceivedAttribu
   return Object.entries(subset).every(([key, expected]) => Object.hasOwn(attributes, key) && isDeepStrictEqual(attributes[key], expected));
 }
 
-function seriesKey(point: ReceivedMetricPoint): string {
+/** The identity of a point's series: resource, scope and point attributes, in any order. */
+export function seriesKey(point: ReceivedMetricPoint): string {
   return JSON.stringify([canonical(point.resource), point.scope.name, point.scope.version, canonical(point.attributes)]);
 }
 

@@ -2,10 +2,12 @@ import { EventEmitter } from 'node:events';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
+import type protobuf from 'protobufjs';
 import type { Signal } from '../config.ts';
 import { addNote } from '../errors/notes.ts';
-import { warn } from '../warn.ts';
-import { bodyFormat, decodeBody, decompress, mediaType, RequestError, type BodyFormat } from './decode.ts';
+import { warn, warnOnce } from '../warn.ts';
+import { CaptureFileError, CaptureFormatError, CaptureWriter, captureLine, readCapture } from './capture.ts';
+import { bodyFormat, decodeMessage, decompress, mediaType, messageFromJson, plainObject, RequestError, type BodyFormat } from './decode.ts';
 import { latestSum } from './latest-sum.ts';
 import { logsFromRequest, metricPointsFromRequest, spansFromRequest } from './normalize.ts';
 import { loadSchema, type OtlpSchema } from './schema.ts';
@@ -17,6 +19,7 @@ import type {
   ReceivedSpan,
   ReceiverMode,
 } from './types.ts';
+import { Viewer, type ViewerOptions, type ViewerStats } from './viewer/viewer.ts';
 
 export interface ReceiverOptions {
   /** 0 (the default) picks a free port. */
@@ -32,6 +35,16 @@ export interface ReceiverOptions {
   maxBodyBytes?: number;
   /** How many spans, log records, metric points and requests are kept (oldest dropped first). Default 100000. */
   maxItemsPerSignal?: number;
+  /**
+   * Serves the web viewer on the same port (`/`): `true` with the default limits, or the limits.
+   * The viewer keeps its own bounded stores, whatever `maxItemsPerSignal` says.
+   */
+  ui?: boolean | ViewerOptions;
+  /**
+   * Appends every accepted export request to this file, one OTLP/JSON line each (docs/capture.md).
+   * The start fails when the file cannot be opened for appending.
+   */
+  save?: string;
 }
 
 export interface WaitForOptions {
@@ -71,6 +84,8 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
   readonly #metrics: ReceivedMetricPoint[] = [];
   readonly #requests: ReceivedRequest[] = [];
   readonly #waiters = new Set<Waiter>();
+  readonly #viewer: Viewer | undefined;
+  readonly #capture: CaptureWriter | undefined;
   #mode: ReceiverMode;
   #url = '';
   #port = 0;
@@ -82,9 +97,12 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
     this.#mode = checkedMode(options.mode ?? 'ok');
     this.#maxBodyBytes = positiveInteger(options.maxBodyBytes ?? 32 * 1024 * 1024, 'maxBodyBytes');
     this.#maxItems = positiveInteger(options.maxItemsPerSignal ?? 100_000, 'maxItemsPerSignal', true);
+    this.#viewer = options.ui === undefined || options.ui === false ? undefined : new Viewer(options.ui === true ? {} : options.ui);
     this.#server = process.getBuiltinModule('node:http').createServer((request, response) => {
       this.#handle(request, response);
     });
+    // Opened last: nothing after it can throw and leave the file open.
+    this.#capture = options.save === undefined ? undefined : openCapture(options.save);
   }
 
   /** Base URL for OTEL_EXPORTER_OTLP_ENDPOINT, e.g. `http://127.0.0.1:4318`. */
@@ -98,6 +116,21 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
 
   get mode(): ReceiverMode {
     return this.#mode;
+  }
+
+  /** The web viewer's page, when started with `ui`; e.g. `http://127.0.0.1:4318/`. */
+  get viewerUrl(): string | undefined {
+    return this.#viewer === undefined ? undefined : `${this.#url}/`;
+  }
+
+  /** What the viewer keeps and has let go, when started with `ui`. */
+  get viewerStats(): ViewerStats | undefined {
+    return this.#viewer?.stats();
+  }
+
+  /** The capture file being written, when started with `save`. */
+  get savePath(): string | undefined {
+    return this.#capture?.path;
   }
 
   get spans(): readonly ReceivedSpan[] {
@@ -138,6 +171,28 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
     const address = this.#server.address() as AddressInfo;
     this.#port = address.port;
     this.#url = `http://${urlHost(address.address)}:${address.port}`;
+    this.#viewer?.listeningOn(address.address);
+  }
+
+  /**
+   * Takes in every request of a capture file (docs/capture.md) as if it had arrived now: the viewer
+   * shows them and listeners hear of them. Resolves with the number of requests read; rejects on a
+   * line that is not a capture entry, naming it.
+   */
+  async replay(path: string): Promise<number> {
+    let requests = 0;
+    for await (const entry of readCapture(path)) {
+      const type = this.#schema.requests[entry.signal];
+      let message;
+      try {
+        message = messageFromJson(type, entry.request);
+      } catch (error) {
+        throw new CaptureFormatError(path, entry.line, (error as Error).message, { cause: error });
+      }
+      this.#store(entry.signal, plainObject(type, message));
+      requests += 1;
+    }
+    return requests;
   }
 
   /** Sum over series of each series' latest value of a counter (see latest-sum.ts); 0 when none match. */
@@ -193,7 +248,9 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
   close(): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {
       for (const waiter of [...this.#waiters]) waiter.abort(new Error('OTLP receiver closed before the awaited condition held'));
+      this.#viewer?.close();
       this.#server.close(() => {
+        this.#capture?.close();
         resolve();
       });
       this.#server.closeAllConnections();
@@ -203,6 +260,10 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
 
   #handle(request: http.IncomingMessage, response: http.ServerResponse): void {
     const signal = signalOf(request.url);
+    if (signal === undefined && this.#viewer !== undefined) {
+      this.#viewer.handle(request, response);
+      return;
+    }
     if (signal === undefined) {
       reply(response, 404, 'text/plain', `not found: OTLP/HTTP paths are ${Object.keys(SIGNAL_PATHS).join(', ')}\n`);
       return;
@@ -283,15 +344,18 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
       this.#answerError(answer, format, media, 415, `unsupported Content-Type "${media}" (accepted: application/json, application/x-protobuf)`);
       return;
     }
-    let decoded: unknown;
+    const type = this.#schema.requests[signal];
+    let message;
     try {
-      decoded = decodeBody(this.#schema.requests[signal], await decompress(body, encoding, this.#maxBodyBytes), format);
+      message = decodeMessage(type, await decompress(body, encoding, this.#maxBodyBytes), format);
     } catch (error) {
       if (!(error instanceof RequestError)) throw error;
       this.#answerError(answer, format, media, error.status, error.message);
       return;
     }
-    this.#store(signal, decoded);
+    // On disk (in the kernel's hands) before the export is answered: a killed receiver loses nothing it acknowledged.
+    if (this.#capture !== undefined) this.#save(this.#capture, signal, type, message);
+    this.#store(signal, plainObject(type, message));
     const responseType = this.#schema.responses[signal];
     answer(200, media, format === 'json' ? '{}' : responseType.encode(responseType.create({})).finish());
   }
@@ -300,15 +364,27 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
     if (signal === 'traces') {
       const spans = spansFromRequest(decoded);
       this.#keep(this.#spans, spans);
+      this.#viewer?.takeSpans(spans);
       this.#emitSafely('spans', spans);
     } else if (signal === 'logs') {
       const logs = logsFromRequest(decoded);
       this.#keep(this.#logs, logs);
+      this.#viewer?.takeLogs(logs);
       this.#emitSafely('logs', logs);
     } else {
       const points = metricPointsFromRequest(decoded);
       this.#keep(this.#metrics, points);
+      this.#viewer?.takeMetrics(points);
       this.#emitSafely('metrics', points);
+    }
+  }
+
+  // A capture that cannot be written (a full disk) is said once; receiving goes on.
+  #save(capture: CaptureWriter, signal: Signal, type: protobuf.Type, message: protobuf.Message): void {
+    try {
+      capture.append(captureLine(signal, type, message));
+    } catch (error) {
+      warnOnce(`capture:${capture.path}`, `OTLP receiver could not append to the capture file ${capture.path} (${(error as Error).message}); requests from now on may be missing from it`);
     }
   }
 
@@ -361,14 +437,30 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
   }
 }
 
-/** Starts a receiver and resolves once it listens. Rejects on bad options or a port in use. */
+/** Starts a receiver and resolves once it listens. Rejects on bad options, a port in use or a capture file that cannot be written. */
 export async function startReceiver(options: ReceiverOptions = {}): Promise<OtlpReceiver> {
   const port = options.port ?? 0;
   // eslint-disable-next-line faultline/only-coded-errors -- TRY004: a wrong option is the caller's bug, a TypeError, not a failure the app handles by code
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port must be an integer from 0 to 65535, got ${String(port)}`);
   const receiver = new OtlpReceiver(options);
-  await receiver.listen(port, options.host ?? '127.0.0.1');
+  try {
+    await receiver.listen(port, options.host ?? '127.0.0.1');
+  } catch (error) {
+    await receiver.close();
+    throw error;
+  }
   return receiver;
+}
+
+function openCapture(path: string): CaptureWriter {
+  let capture;
+  try {
+    capture = new CaptureWriter(path);
+  } catch (error) {
+    throw new CaptureFileError(`cannot write the capture file ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  if (capture.cutBytes > 0) warn(`the capture file ${path} ended in a partial line (${capture.cutBytes} bytes, left by a writer that was stopped mid-line); it was cut off`);
+  return capture;
 }
 
 function signalOf(url: string | undefined): Signal | undefined {

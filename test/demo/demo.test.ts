@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { DatabaseUnavailable, ValidationError } from 'faultline';
+import { readCapture } from 'faultline/receiver';
 import { CardDeclined, FraudSuspected, GatewayFailed, GatewayTimeout, OrderAlreadyPaid, OrderNotFound } from '../../examples/checkout/errors.ts';
 import { cardDigits, TEST_CARDS } from '../../examples/checkout/test-cards.ts';
 import { runApp } from '../helpers/run-app.ts';
@@ -42,10 +46,15 @@ function escape(text: string): string {
 }
 
 describe('npm run demo (examples/checkout/demo.js)', () => {
-  it('prints each error of the taxonomy with its trace and logs, counts them, masks card numbers and exits 0', { timeout: 90_000 }, async () => {
+  it('prints each error of the taxonomy with its trace and logs, counts them, masks card numbers and exits 0', { timeout: 90_000 }, async (t) => {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'faultline-demo-'));
+    t.after(() => {
+      rmSync(scratch, { recursive: true, force: true });
+    });
+    const capture = path.join(scratch, 'capture.jsonl');
     const run = runApp('examples/checkout/demo.js', {
       preload: false,
-      args: ['--duration', '8', '--rate', '4'],
+      args: ['--duration', '8', '--rate', '4', '--save', capture],
       env: { DATABASE_URL: LOCAL_POSTGRES, NO_COLOR: '1' },
     });
     const { code, stdout, stderr } = await run.exited;
@@ -85,6 +94,47 @@ describe('npm run demo (examples/checkout/demo.js)', () => {
       assert.doesNotMatch(output, new RegExp(`${escape(number)}|${cardDigits(number)}`), `card number ${number.slice(0, 4)}… must never be printed${context}`);
     }
     assert.match(stdout, /card=\[REDACTED:card\]/, `the feed should show the logged card number masked${context}`);
+
+    assert.match(stdout, /^ {2}viewer {12}http:\/\/127\.0\.0\.1:\d+\/ /m, `the demo should print the viewer's URL${context}`);
+    // --save: everything the embedded receiver took in, all three signals, every printed trace among it.
+    const signals = new Set<string>();
+    const savedTraces = new Set<string>();
+    for await (const entry of readCapture(capture)) {
+      signals.add(entry.signal);
+      if (entry.signal !== 'traces') continue;
+      for (const match of JSON.stringify(entry.request).matchAll(/"traceId":"([0-9a-f]{32})"/g)) savedTraces.add(match[1] ?? '');
+    }
+    assert.deepEqual([...signals].sort(), ['logs', 'metrics', 'traces']);
+    for (const block of blocks) assert.ok(savedTraces.has(block.traceId), `the capture should hold the printed trace ${block.traceId}`);
+  });
+
+  it('without --duration, ends on the viewer: after Ctrl-C the summary, then the viewer stays up until the next one', { timeout: 90_000 }, async () => {
+    const run = runApp('examples/checkout/demo.js', { preload: false, args: ['--rate', '4'], env: { DATABASE_URL: LOCAL_POSTGRES, NO_COLOR: '1' } });
+    const url = (await run.waitForLine(/^ {2}viewer {12}(http:\/\/127\.0\.0\.1:\d+\/) /m))[1] ?? '';
+    await run.waitForLine(/^\d\d:\d\d:\d\d {2}[A-Z_]+ .* trace [0-9a-f]{32}$/m, 30_000);
+    run.child.kill('SIGINT');
+    await run.waitForLine(/the viewer stays up at http:\/\/127\.0\.0\.1:\d+\/ with everything this run sent; Ctrl-C to quit/, 30_000);
+    assert.equal((await fetch(url)).status, 200, 'the page is still served after the summary');
+    const errors = (await (await fetch(`${url}api/errors`)).json()) as { groups: unknown[] };
+    assert.ok(errors.groups.length > 0, 'the viewer still holds the run\'s errors');
+    run.child.kill('SIGINT');
+    const { code, stdout, stderr } = await run.exited;
+    assert.equal(code, 0, `stdout:\n${stdout}\nstderr:\n${stderr}`);
+    await assert.rejects(fetch(url), 'the viewer is gone once the demo exits');
+  });
+
+  it('answers a capture file it cannot write, or --save with --otlp, with one line and exit code 2', { timeout: 30_000 }, async () => {
+    const unwritable = await runApp('examples/checkout/demo.js', {
+      preload: false,
+      args: ['--duration', '8', '--save', path.join(os.tmpdir(), 'faultline-no-such-dir', 'capture.jsonl')],
+      env: { DATABASE_URL: LOCAL_POSTGRES, NO_COLOR: '1' },
+    }).exited;
+    assert.equal(unwritable.code, 2);
+    assert.equal(unwritable.stdout, '');
+    assert.match(unwritable.stderr, /^demo: cannot write the capture file .*faultline-no-such-dir.*\n$/);
+    const elsewhere = await runApp('examples/checkout/demo.js', { preload: false, args: ['--save', 'x.jsonl', '--otlp', 'http://127.0.0.1:4318'], env: { NO_COLOR: '1' } }).exited;
+    assert.equal(elsewhere.code, 2);
+    assert.match(elsewhere.stderr, /^demo: --save writes what the embedded receiver gets; /);
   });
 
   it('says so in one line and exits non-zero when PostgreSQL cannot be reached', { timeout: 30_000 }, async () => {

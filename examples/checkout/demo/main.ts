@@ -138,8 +138,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     return fail(`cannot connect to PostgreSQL at ${target.display} (${unreachable}) — start it or set DATABASE_URL`);
   }
 
+  let receiver: OtlpReceiver | undefined;
+  try {
+    receiver = options.otlpEndpoint === undefined ? await startReceiver({ ui: true, ...(options.savePath === undefined ? {} : { save: options.savePath }) }) : undefined;
+  } catch (err) {
+    process.stderr.write(`demo: ${(err as Error).message}\n`);
+    return 2;
+  }
   const relay = await startOutageRelay(target.socket);
-  const receiver = options.otlpEndpoint === undefined ? await startReceiver() : undefined;
   const env = telemetryEnv(options, receiver);
   const checkoutName = env.OTEL_SERVICE_NAME?.trim() || 'checkout';
   const durationMs = options.durationSeconds === undefined ? undefined : options.durationSeconds * 1000;
@@ -187,6 +193,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       ? `  telemetry         OTLP to ${options.otlpEndpoint ?? ''} (the feed below shows the answers; spans and logs are in your backend)`
       : `  telemetry         embedded OTLP receiver at ${receiver.url}`,
   );
+  if (receiver?.viewerUrl !== undefined) print(`  viewer            ${style.bold(receiver.viewerUrl)}   (open it: errors by fingerprint, each trace with its logs, live)`);
+  if (receiver?.savePath !== undefined) print(`  saving            every export request to ${receiver.savePath} (OTLP/JSON, one per line)`);
   print(`  traffic           ${options.rate} scenarios/s ${durationMs === undefined ? 'until Ctrl-C' : `for ${options.durationSeconds ?? 0} s`}`);
 
   const write = (line: string) => {
@@ -273,7 +281,24 @@ export async function main(argv: readonly string[]): Promise<number> {
   } else {
     print(`  telemetry went to ${options.otlpEndpoint ?? ''}: look the trace IDs above up in your backend (with the compose stack: Grafana, Tempo, then the trace's logs in Loki)`);
   }
-  await Promise.all([relay.close(), receiver?.close()]);
+  await relay.close();
+  if (durationMs === undefined && receiver?.viewerUrl !== undefined) await keepViewerOpen(receiver.viewerUrl);
+  await receiver?.close();
   for (const problem of problems) process.stderr.write(`demo: ${problem}\n`);
   return problems.length === 0 ? 0 : 1;
+}
+
+/** A run stopped by Ctrl-C ends on the viewer: it stays up, with everything the run sent, until the next one. */
+async function keepViewerOpen(url: string): Promise<void> {
+  print();
+  print(`  the viewer stays up at ${url} with everything this run sent; Ctrl-C to quit`);
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
 }

@@ -8,21 +8,27 @@ export interface DemoOptions {
   framework: 'express' | 'fastify';
   /** Scenarios started per second (each is one to three HTTP requests). */
   rate: number;
+  /** Where the embedded receiver appends every export request (an OTLP/JSON capture file). */
+  savePath: string | undefined;
   help: boolean;
 }
 
-export const USAGE = `usage: node examples/checkout/demo.js [--duration <seconds>] [--otlp <url>] [--framework express|fastify] [--rate <per second>]
+export const USAGE = `usage: node examples/checkout/demo.js [--duration <seconds>] [--otlp <url>] [--framework express|fastify] [--rate <per second>] [--save <file>]
 
 Starts the checkout example under faultline's preload, drives traffic at it (good charges, declined
 cards, fraud, gateway failures and timeouts, bad requests, unknown orders, double charges and a
 database outage) and prints each error with its type, category, status, trace ID and the log lines
-of the same trace, plus running counts per type.
+of the same trace, plus running counts per type. The embedded receiver serves a web viewer of the
+errors, traces and logs at the URL it prints; without --duration it stays up after the summary
+until Ctrl-C.
 
   --duration <seconds>   run this long, print a summary and exit (default: until Ctrl-C)
   --otlp <url>           send telemetry to this OTLP/HTTP endpoint (a Collector) instead of the
                          embedded receiver; OTEL_EXPORTER_OTLP_ENDPOINT does the same
   --framework <name>     express (default) or fastify
   --rate <n>             scenarios started per second (default 2)
+  --save <file>          append everything the embedded receiver gets to <file>, one OTLP/JSON
+                         export request per line (docs/capture.md)
 
 PostgreSQL: DATABASE_URL, or the PG* variables, default postgres://postgres@127.0.0.1:5432/postgres.`;
 
@@ -55,6 +61,7 @@ export function parseOptions(argv: readonly string[], env: Readonly<Record<strin
     otlpEndpoint: envEndpoint === undefined || envEndpoint === '' ? undefined : httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', envEndpoint),
     framework: 'express',
     rate: 2,
+    savePath: undefined,
     help: false,
   };
   for (let index = 0; index < argv.length; index++) {
@@ -77,6 +84,12 @@ export function parseOptions(argv: readonly string[], env: Readonly<Record<strin
       case '--rate':
         options.rate = positiveNumber(flag, value());
         break;
+      case '--save': {
+        const file = value();
+        if (file === undefined || file.trim() === '') throw new UsageError('--save expects a file name');
+        options.savePath = file;
+        break;
+      }
       case '--help':
       case '-h':
         options.help = true;
@@ -84,6 +97,9 @@ export function parseOptions(argv: readonly string[], env: Readonly<Record<strin
       default:
         throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
     }
+  }
+  if (options.savePath !== undefined && options.otlpEndpoint !== undefined) {
+    throw new UsageError('--save writes what the embedded receiver gets; with --otlp (or OTEL_EXPORTER_OTLP_ENDPOINT) telemetry goes elsewhere');
   }
   return options;
 }
