@@ -258,7 +258,7 @@ const runs = new Runs(
 );
 
 before(() => {
-  runs.startAll();
+  runs.startAll(['timeoutDefaultAbove', 'timeoutBase', 'spoolPrep', 'timeoutSignal', 'timeoutDefaultBelow']);
 });
 
 after(() => {
