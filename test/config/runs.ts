@@ -51,6 +51,8 @@ export interface RunResult {
   up: unknown;
   /** False when port 4318 was taken and the default endpoint could not be exercised. */
   defaultEndpointUsed: boolean;
+  /** The app's process id (its telemetry carries it as the resource's process.pid). */
+  pid: number | undefined;
 }
 
 async function receiverFor(spec: RunSpec): Promise<{ receiver: OtlpReceiver; defaultEndpointUsed: boolean }> {
@@ -94,7 +96,7 @@ export async function execute(spec: RunSpec): Promise<RunResult> {
       app.child.kill('SIGTERM');
     }
     const exit = await app.exited;
-    return { receiver, exit, atMark, spanBatches, logBatches, during, up, defaultEndpointUsed };
+    return { receiver, exit, atMark, spanBatches, logBatches, during, up, defaultEndpointUsed, pid: app.child.pid };
   } finally {
     if (app.child.exitCode === null) app.child.kill('SIGKILL');
     await receiver.close();
