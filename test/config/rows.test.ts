@@ -359,8 +359,9 @@ interface Elsewhere {
 
 const g = (name: Parameters<typeof runs.get>[0]) => runs.get(name);
 
-function perSignal(build: (signal: SignalName) => Here): Record<string, Here> {
-  return Object.fromEntries(SIGNALS.map((signal) => [signal, build(signal)]));
+/** One entry per signal, for the variables named `variable(TRACES|METRICS|LOGS)`. */
+function perSignal(variable: (upper: string) => string, build: (signal: SignalName) => Here): Record<string, Here> {
+  return Object.fromEntries(SIGNALS.map((signal) => [variable(UPPER[signal]), build(signal)]));
 }
 
 const entries: Record<string, Here | Elsewhere> = {
@@ -442,18 +443,17 @@ const entries: Record<string, Here | Elsewhere> = {
       assert.ok(run.receiver.logs.some(ours), 'logs at http://localhost:4318');
     },
   },
-  ...Object.fromEntries(
-    Object.entries(
-      perSignal((signal) => ({
-        changed: async () => {
-          // The base endpoint refuses connections: everything arrived by the per-signal URL.
-          const run = await g('changed2');
-          assert.ok(requests(run, signal).length > 0, `${signal}; stderr: ${run.exit.stderr}`);
-          assert.doesNotMatch(run.exit.stderr, new RegExp(`dropping telemetry: \\d+ ${signal}`));
-        },
-        unset: async () => assert.ok(requests(await g('changed'), signal).length > 0, 'the base URL with /v1/<signal> appended'),
-      })),
-    ).map(([signal, entry]) => [`OTEL_EXPORTER_OTLP_${UPPER[signal as SignalName]}_ENDPOINT`, entry]),
+  ...perSignal(
+    (upper) => `OTEL_EXPORTER_OTLP_${upper}_ENDPOINT`,
+    (signal) => ({
+      changed: async () => {
+        // The base endpoint refuses connections: everything arrived by the per-signal URL.
+        const run = await g('changed2');
+        assert.ok(requests(run, signal).length > 0, `${signal}; stderr: ${run.exit.stderr}`);
+        assert.doesNotMatch(run.exit.stderr, new RegExp(`dropping telemetry: \\d+ ${signal}`));
+      },
+      unset: async () => assert.ok(requests(await g('changed'), signal).length > 0, 'the base URL with /v1/<signal> appended'),
+    }),
   ),
   OTEL_EXPORTER_OTLP_PROTOCOL: {
     changed: async () => {
