@@ -88,6 +88,7 @@ let tls: TlsFiles | undefined;
 const tlsFiles = (): TlsFiles => (tls ??= makeTlsFiles());
 const spoolDir = mkdtempSync(path.join(tmpdir(), 'faultline-rows-spool-'));
 const spooled = (): string[] => (existsSync(spoolDir) ? readdirSync(spoolDir) : []);
+/** The spool folder after the process with FAULTLINE_SPOOL_SHIP=false, before the next one ships it. */
 let spoolKeptFiles: string[] = [];
 
 const runs = new Runs(
@@ -856,9 +857,16 @@ const entries: Record<string, Here | Elsewhere> = {
     elsewhere: { file: 'test/logging/delivery.test.ts', tests: ['collector stalls with long lines: the buffer is bounded in characters too'] },
   },
   FAULTLINE_SPOOL_DIR: {
-    elsewhere: {
-      file: 'test/export/spool.test.ts',
-      tests: ['collector down at SIGTERM: everything is spooled, counted as spooled, and nothing is reported lost', 'the next process ships the files once the collector is up, exactly once, and deletes them'],
+    // Its collector refused: what it could not deliver is in the folder, one file per signal.
+    changed: async () => {
+      await g('spoolShipped'); // which takes stock of the folder before it starts
+      for (const signal of SIGNALS) assert.ok(spoolKeptFiles.some((name) => name.startsWith(`${signal}-`)), `${signal}: ${spoolKeptFiles.join(', ')}`);
+    },
+    // No spool: what a collector that never answers did not take by the deadline is dropped and counted.
+    unset: async () => {
+      const run = await g('timeoutDefaultBelow');
+      for (const signal of SIGNALS) assert.equal(dropReason(run, signal), 'deadline', signal);
+      assert.doesNotMatch(run.exit.stderr, /spooled/);
     },
   },
   FAULTLINE_SPOOL_SHIP: {
@@ -867,6 +875,7 @@ const entries: Record<string, Here | Elsewhere> = {
       ok(run);
       assert.ok(!run.receiver.spans.some((span) => span.resource['service.name'] === 'rows-spooled'), 'not shipped');
       assert.ok(run.receiver.spans.some((span) => span.resource['service.name'] === 'unknown_service:rows-app'), 'its own spans went out');
+      await g('spoolShipped'); // which takes stock of the folder before it starts
       assert.ok(spoolKeptFiles.length > 0, 'the files were left in the folder');
     },
     unset: async () => {
