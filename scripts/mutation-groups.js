@@ -49,7 +49,7 @@ export const GROUPS = [
     name: 'http-status',
     description: 'The HTTP status mapping and the problem+json body',
     mutate: ['src/http/status.ts', 'src/http/problem.ts'],
-    command: nodeTest(['test/http/problem.test.ts'], { isolation: 'none' }),
+    command: nodeTest(['test/http/status-mapping.test.ts', 'test/http/problem.test.ts'], { isolation: 'none' }),
     break: 80,
   },
   {
