@@ -4,9 +4,13 @@
 // that exercise its modules, the most specific file first: the `&&` chain stops at the first failing
 // file, so a killed mutant costs one file, a surviving one the whole chain.
 
-/** `node --test` over some files; `isolation: 'none'` runs them in one process (no per-file start-up). */
-function nodeTest(files, { isolation = 'process' } = {}) {
-  const flags = isolation === 'none' ? ' --test-isolation=none' : '';
+/**
+ * `node --test` over some files, in one process (`--test-isolation=none`: no start-up per file),
+ * stopping at the first failing test (scripts/test-bail-reporter.js). `isolation: 'process'` gives
+ * each file its own process and runs every test, for files that start real processes.
+ */
+function nodeTest(files, { isolation = 'none' } = {}) {
+  const flags = isolation === 'none' ? ' --test-isolation=none --test-reporter=./scripts/test-bail-reporter.js' : '';
   return `node --test${flags} ${files.join(' ')}`;
 }
 
@@ -38,7 +42,6 @@ export const GROUPS = [
           'test/errors/record-error.test.ts',
           'test/errors/serialize.test.ts',
         ],
-        { isolation: 'none' },
       ),
       // Registers its own global meter provider: it needs a process of its own.
       nodeTest(['test/errors/composite-errors.test.ts']),
@@ -49,21 +52,21 @@ export const GROUPS = [
     name: 'http-status',
     description: 'The HTTP status mapping and the problem+json body',
     mutate: ['src/http/status.ts', 'src/http/problem.ts'],
-    command: nodeTest(['test/http/status-mapping.test.ts', 'test/http/problem.test.ts'], { isolation: 'none' }),
+    command: nodeTest(['test/http/status-mapping.test.ts', 'test/http/problem.test.ts']),
     break: 80,
   },
   {
     name: 'redaction',
     description: 'Secret redaction in messages, attributes and stacks',
     mutate: ['src/errors/redact.ts'],
-    command: nodeTest(['test/errors/redact.test.ts', 'test/errors/serialize.test.ts'], { isolation: 'none' }),
+    command: nodeTest(['test/errors/redact.test.ts', 'test/errors/serialize.test.ts']),
     break: 80,
   },
   {
     name: 'deadlines',
     description: 'The shutdown deadline and its split (exports, spool, teardown)',
     mutate: ['src/deadline.ts', 'src/export/shutdown-deadline.ts'],
-    command: nodeTest(['test/export/shutdown-deadline.test.ts'], { isolation: 'none' }),
+    command: nodeTest(['test/export/shutdown-deadline.test.ts']),
     break: 80,
   },
   {
@@ -72,7 +75,7 @@ export const GROUPS = [
     mutate: ['src/lifecycle.ts'],
     // The child processes load faultline/register, which is the built package: rebuild the mutated
     // sandbox first. About a minute per mutant on two cores.
-    command: chain('npx tsc -p tsconfig.build.json', nodeTest(['test/preload/lifecycle.test.ts'])),
+    command: chain('npx tsc -p tsconfig.build.json', nodeTest(['test/preload/lifecycle.test.ts'], { isolation: 'process' })),
     break: 80,
     slow: true,
   },
@@ -98,7 +101,6 @@ export const GROUPS = [
         'test/export/line-bytes.test.ts',
         'test/export/lazy-exporter.test.ts',
       ],
-      { isolation: 'none' },
     ),
     break: 80,
   },
