@@ -95,6 +95,7 @@ export const GROUPS = [
     ],
     command: nodeTest(
       [
+        'test/export/batch-queue.test.ts',
         'test/export/span-queue.test.ts',
         'test/export/trace-encoding.test.ts',
         'test/export/log-encoding.test.ts',
