@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { STATUS_CODES } from 'node:http';
 import { describe, test } from 'node:test';
+import { context, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AppError } from '../../src/errors/app-error.ts';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../../src/errors/category.ts';
 import * as catalog from '../../src/errors/catalog.ts';
@@ -60,8 +62,15 @@ describe('the status of an error that carries its own (http-errors, body-parser,
     assert.equal(problemFor(new Teapot()).status, 418);
     assert.equal(problemFor(new AppError('x', { code: 'ODD', category: 'conflict', httpStatus: 200 })).status, 409);
     assert.equal(problemFor(new AppError('x', { code: 'ODD', category: 'not_found', httpStatus: 600 })).status, 404);
+    assert.equal(problemFor(new AppError('x', { code: 'ODD', category: 'not_found', httpStatus: 410.5 })).status, 404);
+    assert.equal(problemFor(new AppError('x', { code: 'ODD', category: 'not_found', httpStatus: '410' as unknown as number })).status, 404);
     // An AppError's own `status` property is not its HTTP status: only httpStatus counts.
     assert.equal(problemFor(Object.assign(new AppError('x', { code: 'ODD', category: 'not_found' }), { status: 410 })).status, 404);
+  });
+
+  test('499 is for a cancellation whose client has gone, nothing else', () => {
+    assert.equal(problemFor(new Error('x'), { clientClosed: true }).status, 500);
+    assert.equal(problemFor(carrying(404), { clientClosed: true }).status, 404);
   });
 
   test('the title is the status reason phrase, with names for the statuses Node does not know', () => {
@@ -76,6 +85,11 @@ describe('what the client is told', () => {
   test('a client error is shown its message unless it says `expose: false`; a server error never', () => {
     assert.equal(problemFor(carrying(400, {}, 'bad JSON at position 3')).body.detail, 'bad JSON at position 3');
     assert.equal(problemFor(carrying(400, { expose: true }, 'bad JSON at position 3')).body.detail, 'bad JSON at position 3');
+    assert.equal(problemFor(Object.assign(new Error('bad JSON at position 3'), { statusCode: 400 })).body.detail, 'bad JSON at position 3');
+    // A validation error recognised by its class name, carrying no status: not known to be meant for the client.
+    const zod = problemFor(Object.assign(new Error('schema internals: /srv/app/schema.js'), { name: 'ZodError' }));
+    assert.equal(zod.status, 400);
+    assert.ok(!zod.body.detail.includes('/srv/app'), zod.body.detail);
     const hidden = problemFor(carrying(400, { expose: false }, 'parser internals: /srv/app/parse.js'));
     assert.equal(hidden.status, 400);
     assert.ok(!hidden.body.detail.includes('/srv/app'), hidden.body.detail);
@@ -129,6 +143,7 @@ describe('what the client is told', () => {
   test('instance is the path without query or fragment, redacted; an empty path gives none', () => {
     assert.equal(problemFor(new Error('x'), { instance: '/users/jane.doe@example.com/orders#top' }).body.instance, '/users/[REDACTED:email]/orders');
     assert.equal(problemFor(new Error('x'), { instance: '/a?b#c' }).body.instance, '/a');
+    assert.equal(problemFor(new Error('x'), { instance: '/orders/7' }).body.instance, '/orders/7');
     assert.equal('instance' in problemFor(new Error('x'), { instance: '' }).body, false);
     assert.equal('trace_id' in problemFor(new Error('x')).body, false, 'no span, no trace ID');
   });
@@ -147,14 +162,34 @@ describe('what the client is told', () => {
     assert.equal(internal.body.title, 'Ledger inconsistent');
     assert.equal(problemFor(new Internal(), {}, { typeBaseUrl: '' }).body.type, 'about:blank');
     assert.equal(problemFor(new Internal(), {}, { typeBaseUrl: '' }).body.title, 'Internal Server Error');
+    const missing = problemFor(carrying(404), {}, { typeBaseUrl: 'https://e.example/' });
+    assert.equal(missing.body.type, 'https://e.example/NOT_FOUND', 'a classified error that is not an AppError gets its category code as type');
     const Bare = defineError({ code: 'BARE', category: 'conflict' });
     const bare = problemFor(new AppError('x', { code: 'BARE2', category: 'conflict' }), {}, { typeBaseUrl: 'https://e.example/' });
     assert.equal(bare.body.title, 'Conflict');
     assert.equal(problemFor(new Bare('x'), {}, { typeBaseUrl: 'https://e.example/' }).body.type, 'https://e.example/BARE');
   });
 
-  test('a validation error without issues has no `errors` member', () => {
+  test('`errors` lists issues for validation errors only', () => {
     assert.equal('errors' in problemFor(new catalog.ValidationError()).body, false);
+    const issues = [{ path: '/sku', code: 'taken', message: 'already exists' }];
+    assert.equal('errors' in problemFor(new catalog.Conflict(undefined, { details: { issues } })).body, false);
+  });
+
+  test('trace_id is the active span\'s trace ID, and absent when the active span context is invalid', () => {
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    try {
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const span = trace.wrapSpanContext({ traceId, spanId: '00f067aa0ba902b7', traceFlags: 1 });
+      const body = context.with(trace.setSpan(ROOT_CONTEXT, span), () => problemFor(new Error('x')).body);
+      assert.equal(body.trace_id, traceId);
+      const invalid = context.with(trace.setSpan(ROOT_CONTEXT, trace.wrapSpanContext(INVALID_SPAN_CONTEXT)), () => problemFor(new Error('x')).body);
+      assert.equal('trace_id' in invalid, false);
+      assert.equal(context.with(ROOT_CONTEXT, () => problemFor(new Error('x'), { traceId: 'f'.repeat(32) }).body.trace_id), 'f'.repeat(32), 'the caller\'s trace ID wins');
+    } finally {
+      context.disable();
+    }
   });
 
   test('customize may change the body in place and return nothing; a non-function is ignored', () => {
@@ -165,8 +200,21 @@ describe('what the client is told', () => {
       },
     });
     assert.equal(edited.body.hint, 'reload and retry');
-    const ignored = problemFor(new catalog.Conflict(), {}, { customize: 'not a function' as never });
+    assert.equal(edited.body.code, 'CONFLICT', 'customize starts from the default body');
+    const lines: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    let ignored;
+    try {
+      ignored = problemFor(new catalog.Conflict(), {}, { customize: 'not a function' as never });
+    } finally {
+      process.stderr.write = write;
+    }
     assert.equal(ignored.body.code, 'CONFLICT');
+    assert.deepEqual(lines, [], 'a customize that is not a function is not a failure to warn about');
   });
 });
 
