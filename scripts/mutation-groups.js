@@ -19,31 +19,40 @@ const chain = (...commands) => commands.join(' && ');
 export const GROUPS = [
   {
     name: 'error-model',
-    description: 'Error classes, the catalog, classification, recording and serialization',
+    description: 'Error classes: defineError, AppError, the categories, the catalog, task-group errors',
     mutate: [
       'src/errors/define-error.ts',
       'src/errors/app-error.ts',
-      'src/errors/catalog.ts',
       'src/errors/category.ts',
-      'src/errors/classify.ts',
-      'src/errors/notes.ts',
-      'src/errors/record-error.ts',
-      'src/errors/serialize.ts',
+      'src/errors/catalog.ts',
       'src/errors/error-tree.ts',
       'src/errors/task-group-error.ts',
     ],
     command: chain(
-      nodeTest(
-        [
-          'test/errors/classify.test.ts',
-          'test/errors/app-error.test.ts',
-          'test/errors/catalog.test.ts',
-          'test/errors/notes.test.ts',
-          'test/errors/record-error.test.ts',
-          'test/errors/serialize.test.ts',
-        ],
-      ),
+      nodeTest([
+        'test/errors/app-error.test.ts',
+        'test/errors/catalog.test.ts',
+        'test/errors/classify.test.ts',
+        'test/errors/record-error.test.ts',
+      ]),
       // Registers its own global meter provider: it needs a process of its own.
+      nodeTest(['test/errors/composite-errors.test.ts']),
+    ),
+    break: 80,
+  },
+  {
+    name: 'classification',
+    description: 'classify(): category, retryability and error.type of anything thrown',
+    mutate: ['src/errors/classify.ts'],
+    command: nodeTest(['test/errors/classify.test.ts', 'test/errors/app-error.test.ts', 'test/errors/serialize.test.ts']),
+    break: 80,
+  },
+  {
+    name: 'recording',
+    description: 'recordError, notes and the serialized error',
+    mutate: ['src/errors/record-error.ts', 'src/errors/notes.ts', 'src/errors/serialize.ts'],
+    command: chain(
+      nodeTest(['test/errors/record-error.test.ts', 'test/errors/notes.test.ts', 'test/errors/serialize.test.ts', 'test/errors/app-error.test.ts']),
       nodeTest(['test/errors/composite-errors.test.ts']),
     ),
     break: 80,
