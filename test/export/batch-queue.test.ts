@@ -30,8 +30,12 @@ const ok: ExportResult = { code: ExportResultCode.SUCCESS };
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const dropped = (reason: string): number => droppedTelemetry()[`logs|${reason}`] ?? 0;
 
+/** Waits for something the queue does on its own (a timer); fails rather than hangs when it never happens. */
 async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 2));
+  for (let waited = 0; !condition(); waited += 5) {
+    if (waited > 10_000) assert.fail('the queue never did it');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 describe('BatchQueue', () => {
