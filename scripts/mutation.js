@@ -98,9 +98,10 @@ async function runGroup(group) {
     incrementalFile: path.join(reportDir, `${group.name}.incremental.json`),
     logLevel: args.verbose ? 'info' : 'warn',
     tempDirName: '.stryker-tmp',
-    // A mutant that runs past this is counted as detected (an endless loop). The machine is often
-    // shared: the margin keeps a slow moment from passing for a detection.
-    timeoutMS: 60_000,
+    // A mutant that runs past twice the unmutated run plus 20 s is counted as detected (an endless
+    // loop). The machine is often shared: the margin keeps a slow moment from passing for a
+    // detection (1.5x + 5 s, Stryker's default, did), without making each endless loop cost a minute.
+    timeoutMS: 20_000,
     timeoutFactor: 2,
   });
   const results = await stryker.runMutationTest();
