@@ -127,7 +127,9 @@ function readDocument(path: string, take: (entry: CaptureEntry) => void): Teleme
     parsed = JSON.parse(text);
   } catch (error) {
     const message = (error as Error).message;
-    const cut = /end of JSON input|Unterminated/i.test(message);
+    // A document cut short fails at its very end (V8 names the position, or says so).
+    const position = /position (\d+)/.exec(message)?.[1];
+    const cut = /end of JSON input|Unterminated/i.test(message) || (position !== undefined && Number(position) >= text.trimEnd().length);
     throw new IncidentInputError(`${path}: ${cut ? 'the JSON document ends early (a truncated file?)' : `neither OTLP/JSON lines nor one JSON document (${message})`}`, { cause: error });
   }
   const tempo = tempoRequest(parsed);

@@ -17,13 +17,16 @@ export function writeAll(files: readonly NewFile[]): void {
   const temporary: string[] = [];
   const linked: string[] = [];
   let failedOn = '';
+  let stage: 'folder' | 'file' | 'link' = 'folder';
   try {
     for (const file of files) {
       failedOn = path.dirname(file.path);
+      stage = 'folder';
       const made = mkdirSync(failedOn, { recursive: true });
       if (made !== undefined) createdFolders.push({ top: made, deepest: failedOn });
       const temp = path.join(path.dirname(file.path), `.${path.basename(file.path)}.${process.pid}.tmp`);
       failedOn = temp;
+      stage = 'file';
       const fd = openSync(temp, 'wx');
       temporary.push(temp);
       try {
@@ -33,11 +36,12 @@ export function writeAll(files: readonly NewFile[]): void {
         closeSync(fd);
       }
     }
-    files.forEach((file, index) => {
+    for (const [index, file] of files.entries()) {
       failedOn = file.path;
+      stage = 'link';
       linkSync(temporary[index] ?? '', file.path);
       linked.push(file.path);
-    });
+    }
   } catch (error) {
     for (const file of [...linked, ...temporary]) {
       try {
@@ -47,7 +51,9 @@ export function writeAll(files: readonly NewFile[]): void {
     }
     for (const folders of createdFolders.reverse()) removeCreated(folders.top, folders.deepest);
     const code = (error as NodeJS.ErrnoException).code;
-    const message = code === 'EEXIST' && linked.length < files.length && temporary.length === files.length ? `${failedOn} already exists` : `cannot write ${failedOn}: ${(error as Error).message}`;
+    let message = `cannot write ${failedOn}: ${(error as Error).message}`;
+    if (stage === 'link' && code === 'EEXIST') message = `${failedOn} already exists`;
+    else if (stage === 'folder' && (code === 'EEXIST' || code === 'ENOTDIR')) message = `cannot write into ${failedOn}: ${code}, a file is in the way of the folder`;
     throw new IncidentInputError(message, { cause: error });
   }
   for (const temp of temporary) unlinkSync(temp);
