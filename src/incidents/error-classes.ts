@@ -21,7 +21,8 @@ export interface ErrorClass {
 }
 
 const SOURCE_FILE = /\.(?:[cm]?ts|[cm]?js|tsx|jsx)$/;
-const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', 'build', 'coverage', '.git', 'incidents', 'scratch', 'vendor']);
+// Tests and their fixtures define look-alike classes (a plugin's fixture project, a test double): the app's are elsewhere.
+const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', 'build', 'coverage', '.git', 'incidents', 'scratch', 'vendor', 'test', 'tests', '__tests__', 'fixtures', 'bench']);
 const MAX_FILES = 5000;
 const MAX_FILE_BYTES = 1024 * 1024;
 const DEFINITION = /export\s+const\s+([A-Za-z_$][\w$]*)\s*=\s*defineError\s*\(\s*\{([^}]*)\}/g;

@@ -157,6 +157,26 @@ describe('faultline incident', () => {
     rmSync(path.join(app.dir, 'scratch-tests'), { recursive: true });
   });
 
+  test('an app class that is not in the source is defined by the test itself, which still passes', { timeout: 30_000 }, async () => {
+    const errorsFile = path.join(app.dir, 'src', 'errors.ts');
+    const original = readFileSync(errorsFile, 'utf8');
+    rmSync(errorsFile);
+    try {
+      const timeout = the('GATEWAY_TIMEOUT')[0]!;
+      const run = await incident(app.dir, 'new', 'capture.jsonl', timeout.traceId, '--id', 'INC-11', '--dir', 'scratch-incidents', '--test', 'scratch-tests/INC-11.test.js');
+      assert.equal(run.code, 0, run.stderr);
+      const generated = read(app.dir, 'scratch-tests/INC-11.test.js');
+      assert.match(generated, /Import the real class instead/);
+      assert.match(generated, /const GatewayTimeout = defineError\(\{ code: "GATEWAY_TIMEOUT", category: "timeout", httpStatus: 504, retryable: true \}\);/);
+      const test = await node(app.dir, ['--test', 'scratch-tests/INC-11.test.js']);
+      assert.equal(test.code, 0, test.stdout + test.stderr);
+    } finally {
+      writeFileSync(errorsFile, original);
+      rmSync(path.join(app.dir, 'scratch-incidents'), { recursive: true, force: true });
+      rmSync(path.join(app.dir, 'scratch-tests'), { recursive: true, force: true });
+    }
+  });
+
   test('check fails on an incident without a guard and passes once the guard exists', { timeout: 60_000 }, async () => {
     let run = await incident(app.dir, 'check');
     assert.equal(run.code, 0, run.stdout);
