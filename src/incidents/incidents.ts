@@ -1,9 +1,9 @@
-import { readdirSync } from 'node:fs';
-
 // `faultline incident`: from captured telemetry to a postmortem and a regression test, and a check
 // that every incident stays guarded (a lint rule, a regression test or an alert rule). It only
 // reads telemetry files and the repository, and writes the files it was asked for, all or none.
 // It must never run the app's code, reach the network, or leave a half-written file behind.
+
+import { readdirSync } from 'node:fs';
 
 /** Bad input to an incident command: one line on stderr and exit code 2. */
 export class IncidentInputError extends Error {
