@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { redactText } from '../errors/redact.ts';
 import { catalogClasses, sourceClasses } from './error-classes.ts';
 import { ErrorOccurrences, type ErrorGroup } from './error-occurrences.ts';
 import { errorShape } from './error-shape.ts';
@@ -126,7 +127,8 @@ async function newIncident(values: Values, positionals: string[]): Promise<numbe
   if (existsSync(testFile)) throw new IncidentInputError(`the regression test ${display(testFile)} already exists`);
 
   const group = selectGroup(await readGroups(file), selector, file);
-  const chain = group.latest.chain ?? group.first.chain ?? [];
+  // Redacted again: a capture from another exporter was never redacted, and the test is committed.
+  const chain = (group.latest.chain ?? group.first.chain ?? []).map((node) => ({ ...node, message: redactText(node.message), notes: node.notes.map((note) => redactText(note)) }));
   const answeredBy = group.occurrences.find((occurrence) => occurrence.onServerSpan && occurrence.status !== undefined && occurrence.status >= 400);
   const classes = new Map([...sourceClasses(root, [dir, path.dirname(testFile)]), ...catalogClasses()]);
   const shape = errorShape(chain, classes, answeredBy?.status);

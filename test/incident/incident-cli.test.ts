@@ -177,6 +177,28 @@ describe('faultline incident', () => {
     }
   });
 
+  test('what another exporter left unredacted is redacted in both files', { timeout: 30_000 }, async () => {
+    const card = '4242 4242 4242 4242';
+    const text = readFileSync(capture, 'utf8').replaceAll('The payment gateway did not answer within', `The payment gateway did not answer for card ${card} within`);
+    assert.ok(text.includes(card));
+    writeFileSync(path.join(app.dir, 'leaky.jsonl'), text);
+    try {
+      const run = await incident(app.dir, 'new', 'leaky.jsonl', the('GATEWAY_TIMEOUT')[0]!.fingerprint!, '--id', 'INC-12', '--dir', 'scratch-incidents', '--test', 'scratch-tests/INC-12.test.ts');
+      assert.equal(run.code, 0, run.stderr);
+      for (const file of ['scratch-incidents/INC-12.md', 'scratch-tests/INC-12.test.ts']) {
+        const written = read(app.dir, file);
+        assert.ok(!written.includes(card), `${file} carries the card number`);
+        assert.match(written, /did not answer for card \[REDACTED:card\] within/);
+      }
+      const test = await node(app.dir, ['--test', 'scratch-tests/INC-12.test.ts']);
+      assert.equal(test.code, 0, test.stdout + test.stderr);
+    } finally {
+      rmSync(path.join(app.dir, 'leaky.jsonl'));
+      rmSync(path.join(app.dir, 'scratch-incidents'), { recursive: true, force: true });
+      rmSync(path.join(app.dir, 'scratch-tests'), { recursive: true, force: true });
+    }
+  });
+
   test('check fails on an incident without a guard and passes once the guard exists', { timeout: 60_000 }, async () => {
     let run = await incident(app.dir, 'check');
     assert.equal(run.code, 0, run.stdout);
