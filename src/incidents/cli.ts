@@ -119,6 +119,7 @@ async function newIncident(values: Values, positionals: string[]): Promise<numbe
   const root = process.cwd();
   const dir = path.resolve(root, values.dir);
   if (values.id !== undefined && !INCIDENT_ID.test(values.id)) throw new IncidentInputError(`--id takes an incident ID such as INC-7, not ${JSON.stringify(values.id)}`);
+  if (!/^https?:\/\/[^\s/]+/.test(values['grafana-url'])) throw new IncidentInputError(`--grafana-url takes an http(s) URL, not ${JSON.stringify(values['grafana-url'])}`);
   const id = values.id ?? nextIncidentId(dir);
   const incidentFile = path.join(dir, `${id}.md`);
   if (existsSync(incidentFile)) throw new IncidentInputError(`incident ${id} already exists (${display(incidentFile)})`);

@@ -278,10 +278,13 @@ describe('faultline incident', () => {
       await refuses(['new', 'missing.jsonl', timeout()], /^faultline incident: missing\.jsonl does not exist/);
     });
 
-    test('an unknown fingerprint or trace ID', async () => {
+    test('an unknown fingerprint or trace ID, and bad arguments', async () => {
       await refuses(['new', 'capture.jsonl', '0123456789abcdef'], /^faultline incident: no error with fingerprint 0123456789abcdef in capture\.jsonl \(errors in it: [0-9a-f]{16} [A-Z_]+ ×\d+/);
       await refuses(['new', 'capture.jsonl', 'ffffffffffffffffffffffffffffffff'], /^faultline incident: no recorded error in trace f{32} in capture\.jsonl/);
       await refuses(['new', 'capture.jsonl', 'GATEWAY_TIMEOUT'], /neither a fingerprint \(16 hex digits\) nor a trace ID/);
+      await refuses(['new', 'capture.jsonl'], /incident new takes a telemetry file and a fingerprint or trace ID/);
+      await refuses(['new', 'capture.jsonl', timeout(), '--grafana-url', 'grafana:3000'], /--grafana-url takes an http\(s\) URL/);
+      await refuses(['new', 'capture.jsonl', timeout(), '--color'], /Unknown option '--color'/);
     });
 
     test('an existing incident ID', async () => {
