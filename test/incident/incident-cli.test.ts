@@ -101,7 +101,7 @@ describe('faultline incident', () => {
     assert.equal(tsc.code, 0, tsc.stdout + tsc.stderr);
   });
 
-  test('the generated test fails when the taxonomy changes under it', { timeout: 30_000 }, async () => {
+  test('the generated test fails when the taxonomy changes under it; an incident opened after the change says so', { timeout: 60_000 }, async () => {
     const errorsFile = path.join(app.dir, 'src', 'errors.ts');
     const original = readFileSync(errorsFile, 'utf8');
     try {
@@ -111,8 +111,19 @@ describe('faultline incident', () => {
       const run = await node(app.dir, ['--test', 'test/incidents/INC-1.test.ts']);
       assert.equal(run.code, 1);
       assert.match(run.stdout, /# fail 2\b|ℹ fail 2\b/);
+
+      // An incident opened after the change pins the new treatment and says what production did.
+      const opened = await incident(app.dir, 'new', 'capture.jsonl', the('GATEWAY_TIMEOUT')[0]!.fingerprint!, '--id', 'INC-13', '--dir', 'scratch-incidents', '--test', 'scratch-tests/INC-13.test.ts');
+      assert.equal(opened.code, 0, opened.stderr);
+      const postmortem = read(app.dir, 'scratch-incidents/INC-13.md');
+      assert.match(postmortem, /\| Category \| dependency \|/);
+      assert.match(postmortem, /\*\*Changed since:\*\* production recorded category `timeout`; the current taxonomy says `dependency`.*; the service answered 504; problemFor\(\) answers 502 today\./);
+      const pinned = await node(app.dir, ['--test', 'scratch-tests/INC-13.test.ts']);
+      assert.equal(pinned.code, 0, pinned.stdout + pinned.stderr);
     } finally {
       writeFileSync(errorsFile, original);
+      rmSync(path.join(app.dir, 'scratch-incidents'), { recursive: true, force: true });
+      rmSync(path.join(app.dir, 'scratch-tests'), { recursive: true, force: true });
     }
   });
 
