@@ -163,7 +163,7 @@ function check(values: Values): number {
   const dir = path.resolve(root, values.dir);
   const ids = incidentIds(dir);
   if (ids.length === 0) {
-    process.stdout.write(`faultline incident check: no incidents in ${display(dir)}\n`);
+    process.stdout.write(`faultline incident check: no incident files (INC-<n>.md) in ${display(dir)}/\n`);
     return 0;
   }
   const lines: string[] = [];
@@ -192,7 +192,7 @@ function check(values: Values): number {
       }
     }
   }
-  process.stdout.write(`faultline incident check: ${ids.length} incident${ids.length === 1 ? '' : 's'} in ${display(dir)}\n${lines.join('\n')}\n`);
+  process.stdout.write(`faultline incident check: ${ids.length} incident${ids.length === 1 ? '' : 's'} in ${display(dir)}/\n${lines.join('\n')}\n`);
   if (missing.length === 0) return 0;
   process.stdout.write(`\nmissing (${missing.length}):\n${missing.map((problem) => `  - ${problem}`).join('\n')}\n`);
   return 1;
