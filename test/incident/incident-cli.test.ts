@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { cleanEnv, runCli } from '../doctor/doctor-helpers.ts';
 import { repoRoot, runApp } from '../helpers/run-app.ts';
 import { appRepository, capturedErrors, incident, node, read, tempoExport, tree, type CapturedError } from './incident-helpers.ts';
 
@@ -39,6 +40,15 @@ describe('faultline incident', () => {
     assert.ok(found.length > 0, `the demo's capture has no ${type} in checkout`);
     return found;
   };
+
+  test('faultline --help lists the command; incident --help its subcommands and options', async () => {
+    const help = await runCli(['--help'], { cwd: app.dir, env: cleanEnv() });
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^ {2}incident {3}start a postmortem and a regression test from captured telemetry/m);
+    const incidentHelp = await incident(app.dir, '--help');
+    assert.equal(incidentHelp.code, 0);
+    for (const text of ['faultline incident new <telemetry file> <fingerprint | trace ID>', 'faultline incident check', '--grafana-url', '--datasources', '--test <file>']) assert.ok(incidentHelp.stdout.includes(text), text);
+  });
 
   test('errors lists the capture by fingerprint', async () => {
     const { code, stdout } = await incident(app.dir, 'errors', 'capture.jsonl');
