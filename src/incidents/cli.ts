@@ -94,13 +94,14 @@ function selectGroup(groups: readonly ErrorGroup[], selector: string, file: stri
     if (group === undefined) throw new IncidentInputError(`no error with fingerprint ${selector} in ${file} (${seen})`);
     return group;
   }
-  // The error of a trace: the one recorded nearest the trace's entry (what the caller saw).
-  let best: { group: ErrorGroup; depth: number; time: number } | undefined;
+  // The error of a trace: the one recorded nearest the trace's entry (what the caller saw), not a
+  // downstream service's that caused it; at the same distance, the one the boundary answered with.
+  let best: { group: ErrorGroup; rank: [number, number, number] } | undefined;
   for (const group of groups) {
     for (const occurrence of group.occurrences) {
       if (occurrence.traceId !== selector) continue;
-      const depth = occurrence.onServerSpan ? -1 : occurrence.depthInTrace;
-      if (best === undefined || depth < best.depth || (depth === best.depth && occurrence.time < best.time)) best = { group, depth, time: occurrence.time };
+      const rank: [number, number, number] = [occurrence.rootDistance, occurrence.onServerSpan ? 0 : 1, occurrence.time];
+      if (best === undefined || rank[0] < best.rank[0] || (rank[0] === best.rank[0] && (rank[1] < best.rank[1] || (rank[1] === best.rank[1] && rank[2] < best.rank[2])))) best = { group, rank };
     }
   }
   if (best === undefined) throw new IncidentInputError(`no recorded error in trace ${selector} in ${file} (${seen})`);

@@ -45,8 +45,8 @@ export interface Occurrence {
   status: number | undefined;
   /** Whether the error was recorded on that server span itself (the boundary answered with it). */
   onServerSpan: boolean;
-  /** How many spans up the nearest root or server span is (0: on it). */
-  depthInTrace: number;
+  /** How many spans up the trace's root is, as far as the file holds the trace (0: on the root). */
+  rootDistance: number;
 }
 
 export interface ErrorGroup {
@@ -112,7 +112,7 @@ export class ErrorOccurrences {
       route: span.name,
       status: undefined,
       onServerSpan: false,
-      depthInTrace: 0,
+      rootDistance: 0,
     };
     let group = this.#groups.get(key);
     if (group === undefined) {
@@ -146,21 +146,24 @@ export class ErrorOccurrences {
     let facts = this.#spans.get(key);
     const seen = new Set<string>();
     let depth = 0;
+    let server = false;
     while (facts !== undefined && !seen.has(key)) {
-      if (facts.kind === SPAN_KIND_SERVER) {
+      if (depth === 0) occurrence.route = facts.route;
+      if (facts.kind === SPAN_KIND_SERVER && !server) {
+        server = true;
         occurrence.route = facts.route;
         occurrence.status = facts.status;
         occurrence.onServerSpan = depth === 0;
-        break;
       }
-      if (depth === 0) occurrence.route = facts.route;
       seen.add(key);
       if (facts.parentSpanId === undefined) break;
+      const parent = this.#spans.get(`${occurrence.traceId}:${facts.parentSpanId}`);
+      if (parent === undefined) break;
       key = `${occurrence.traceId}:${facts.parentSpanId}`;
-      facts = this.#spans.get(key);
+      facts = parent;
       depth += 1;
     }
-    occurrence.depthInTrace = depth;
+    occurrence.rootDistance = depth;
   }
 }
 

@@ -156,6 +156,51 @@ describe('faultline incident', () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
   });
 
+  test('by trace ID, the error the caller saw wins over the downstream error that caused it', { timeout: 30_000 }, async () => {
+    const failed = the('GATEWAY_FAILED')[0]!;
+    // The gateway records an error of its own on its server span, earlier than the checkout's.
+    let added = false;
+    const lines = readFileSync(capture, 'utf8').split('\n').map((line) => {
+      if (added || !line.startsWith('{"signal":"traces"')) return line;
+      const request = JSON.parse(line) as { resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: { traceId: string; kind: number; startTimeUnixNano: string; events?: unknown[] }[] }[] }[] };
+      for (const resource of request.resourceSpans) {
+        if (!resource.resource.attributes.some((attribute) => attribute.key === 'service.name' && attribute.value.stringValue === 'payment-gateway')) continue;
+        for (const scope of resource.scopeSpans) {
+          for (const span of scope.spans) {
+            if (span.traceId !== failed.traceId || span.kind !== 2) continue;
+            span.events = [...(span.events ?? []), {
+              name: 'exception',
+              timeUnixNano: span.startTimeUnixNano,
+              attributes: [
+                { key: 'exception.type', value: { stringValue: 'LEDGER_LOCKED' } },
+                { key: 'exception.message', value: { stringValue: 'the ledger is locked' } },
+                { key: 'exception.code', value: { stringValue: 'LEDGER_LOCKED' } },
+                { key: 'error.category', value: { stringValue: 'internal' } },
+                { key: 'exception.index', value: { intValue: '0' } },
+                { key: 'exception.fingerprint', value: { stringValue: '1111111111111111' } },
+              ],
+            }];
+            added = true;
+          }
+        }
+      }
+      return JSON.stringify(request);
+    });
+    assert.ok(added, 'the capture holds the gateway side of the failed trace');
+    writeFileSync(path.join(app.dir, 'downstream.jsonl'), lines.join('\n'));
+    try {
+      const listed = await incident(app.dir, 'errors', 'downstream.jsonl');
+      assert.match(listed.stdout, /^1111111111111111 {2}LEDGER_LOCKED/m);
+      const run = await incident(app.dir, 'new', 'downstream.jsonl', failed.traceId, '--id', 'INC-14', '--dir', 'scratch-incidents', '--test', 'scratch-tests/INC-14.test.ts');
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^INC-14: GATEWAY_FAILED/);
+    } finally {
+      rmSync(path.join(app.dir, 'downstream.jsonl'));
+      rmSync(path.join(app.dir, 'scratch-incidents'), { recursive: true, force: true });
+      rmSync(path.join(app.dir, 'scratch-tests'), { recursive: true, force: true });
+    }
+  });
+
   test('new reads a trace exported from Tempo (batches, base64 ids, pretty-printed) and OTLP/JSON lines without signal', { timeout: 30_000 }, async () => {
     const declined = the('CARD_DECLINED')[0]!;
     writeFileSync(path.join(app.dir, 'trace.json'), await tempoExport(capture, declined.traceId));
