@@ -33,6 +33,8 @@ export type OverflowFunction<Payload> = (batch: SealedBatch<Payload>) => boolean
 export class BatchQueue<T, Payload = T[]> {
   private readonly batches: Batches<T, Payload>;
   private inFlight: Promise<void> | undefined;
+  /** Items of the export in flight that no drop count holds yet. */
+  private inFlightUncounted = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly options: BatchQueueOptions;
@@ -85,6 +87,20 @@ export class BatchQueue<T, Payload = T[]> {
     }
   }
 
+  /**
+   * The `exit` path for a queue whose exporter runs on the app's thread (the logs API): nothing it
+   * holds can be sent any more, the export in flight included, so all of it is counted as lost
+   * rather than vanishing; what arrives after is counted as it comes.
+   */
+  dropAllAtExit(detail: string): void {
+    this.clearTimer();
+    this.closed = true;
+    let lost = this.inFlightUncounted;
+    this.inFlightUncounted = 0;
+    for (let batch = this.batches.take(); batch !== undefined; batch = this.batches.take()) lost += batch.count;
+    if (lost > 0) recordDrop(this.options.signal, 'shutdown', lost, detail);
+  }
+
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
@@ -122,13 +138,16 @@ export class BatchQueue<T, Payload = T[]> {
   private startExport(): void {
     const batch = this.batches.take();
     if (batch === undefined) return;
+    this.inFlightUncounted = batch.count;
     this.inFlight = new Promise<void>((resolve) => {
       let settled = false;
       const done = (result: ExportResult): void => {
         if (settled) return;
         settled = true;
-        if (result.code !== ExportResultCode.SUCCESS) {
-          recordDrop(this.options.signal, 'export_failed', batch.count, result.error?.message);
+        const uncounted = this.inFlightUncounted;
+        this.inFlightUncounted = 0;
+        if (result.code !== ExportResultCode.SUCCESS && uncounted > 0) {
+          recordDrop(this.options.signal, 'export_failed', uncounted, result.error?.message);
         }
         resolve();
       };

@@ -29,6 +29,11 @@ export class QueuedLogRecordProcessor implements LogRecordProcessor {
     this.queue.push(record);
   }
 
+  /** At exit: what is queued or in flight can no longer leave the app's thread; it is counted lost. */
+  dropAllAtExit(): void {
+    this.queue.dropAllAtExit("logs-API records in the app thread's queue at exit");
+  }
+
   forceFlush(): Promise<void> {
     return this.queue.flush();
   }

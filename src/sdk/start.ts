@@ -19,6 +19,7 @@ import { OpenSpans } from '../export/open-spans.ts';
 import { QueuedSpanProcessor, processorsConsumeSpansAtEnd } from '../export/span-processor.ts';
 import { spoolHasShippableFiles } from '../export/spool-files.ts';
 import { handOffSpans } from '../export/worker-exporters.ts';
+import { QueuedLogRecordProcessor } from '../export/log-processor.ts';
 import { enableFetchSpans } from '../http-spans/fetch-spans.ts';
 import { HttpDurationHistogram } from '../http-spans/http-duration-histogram.ts';
 import type { EffectiveSpanLimits } from '../http-spans/server-span.ts';
@@ -150,10 +151,11 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
   const meter = meterProvider.getMeter(SCOPE);
   observeDrops(meter);
 
+  const logProcessors = createLogProcessors(config);
   const loggerProvider = new LoggerProvider({
     resource,
     logRecordLimits: { attributeValueLengthLimit: config.attributeValueLengthLimit },
-    processors: createLogProcessors(config),
+    processors: logProcessors,
   });
   logs.setGlobalLoggerProvider(loggerProvider);
 
@@ -196,6 +198,8 @@ async function startSdk(config: FaultlineConfig): Promise<void> {
     // Open spans end first, so that they are in the queues handed over next.
     openSpans.endAll();
     for (const processor of spanProcessors) if (processor instanceof QueuedSpanProcessor) processor.handOffAll(handOffSpans);
+    // Logs-API records are exported from this thread (not the worker's): at exit they are counted, never silently lost.
+    for (const processor of logProcessors) if (processor instanceof QueuedLogRecordProcessor) processor.dropAllAtExit();
     workerReaders.forEach((reader, index) => {
       const scopeMetrics = collectMetricsNow(reader, [httpDuration]);
       if (scopeMetrics === undefined || scopeMetrics.length === 0) return;
