@@ -31,6 +31,7 @@ export {
   OperationTimeout,
   Cancelled,
   CircuitOpen,
+  BulkheadRejected,
   DependencyFailed,
   InternalError,
   TaskGroupClosed,
@@ -83,3 +84,7 @@ export { acquireResource } from './resources/resource.ts';
 export type { Resource, ResourceOptions } from './resources/resource.ts';
 export { acquirePgClient } from './resources/pg-client.ts';
 export type { PgClientResource, PgClientOptions, PgClientBreak, PgClientOf, PgPoolLike, PgPoolClientLike } from './resources/pg-client.ts';
+
+// Resilience policies: retry, timeout, bulkhead, fallback, circuit breaker, composition
+export type { Policy, PolicyContext } from './resilience/policy.ts';
+export type { ResilienceStrategy, ResilienceEventName, CircuitState } from './resilience/telemetry.ts';
