@@ -214,3 +214,11 @@ export function recordHandledFailure(error: unknown): void {
 export function recordPassedOnFailure(error: unknown, outermost: boolean): void {
   if (outermost) recordError(error, OBSERVED);
 }
+
+/** How an attempt that threw ended, for `resilience.outcome`: a timeout, a refusal (bulkhead, open circuit), or a failure. */
+export function outcomeOf(error: unknown): AttemptOutcome {
+  const code = classify(error).code;
+  if (code === 'OPERATION_TIMEOUT') return 'timeout';
+  if (code === 'BULKHEAD_REJECTED' || code === 'CIRCUIT_OPEN') return 'rejected';
+  return 'failure';
+}
