@@ -53,7 +53,7 @@ export function bulkheadPolicy(options: BulkheadOptions): BulkheadPolicy {
         reportResilienceEvent(name, 'bulkhead', 'rejected', error);
       }
       recordAttemptDuration(name, 1, outcomeOf(error), (performance.now() - started) / 1000);
-      recordPassedOnFailure(error, outermost);
+      recordPassedOnFailure(error, outermost, signal);
       throw error;
     }
   }

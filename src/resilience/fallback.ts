@@ -44,7 +44,7 @@ export function fallbackPolicy<R>(options: FallbackOptions<R>): Policy<R> {
       return await operation({ signal, attempt: 1 });
     } catch (error) { // eslint-disable-line faultline/no-swallowed-cancellation -- handles() refuses once the caller's signal aborted, and cancellations by default
       if (answer === undefined || !handles(error, signal)) {
-        recordPassedOnFailure(error, outermost);
+        recordPassedOnFailure(error, outermost, signal);
         throw error;
       }
       recordHandledFailure(error);
@@ -52,7 +52,7 @@ export function fallbackPolicy<R>(options: FallbackOptions<R>): Policy<R> {
       try {
         return await answer(error, classify(error));
       } catch (fallbackFailure) {
-        recordPassedOnFailure(fallbackFailure, outermost);
+        recordPassedOnFailure(fallbackFailure, outermost, signal);
         throw fallbackFailure;
       }
     }

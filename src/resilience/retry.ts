@@ -96,13 +96,13 @@ export function retryPolicy(options: RetryOptions): Policy {
       } catch (error) {
         recordAttemptDuration(name, attempt, outcomeOf(error), (performance.now() - started) / 1000);
         if (signal.aborted || !retryable(error)) {
-          recordPassedOnFailure(error, outermost);
+          recordPassedOnFailure(error, outermost, signal);
           throw error;
         }
         const reason: GiveUpReason | undefined = attempt >= maxAttempts ? 'attempts' : budget !== undefined && !budget.tryRetry() ? 'budget' : undefined;
         if (reason !== undefined) {
           reportResilienceEvent(name, 'retry', 'give_up', error, { [ATTR_RESILIENCE_ATTEMPT]: attempt, [ATTR_RESILIENCE_GIVE_UP_REASON]: reason });
-          recordPassedOnFailure(error, outermost);
+          recordPassedOnFailure(error, outermost, signal);
           throw error;
         }
         delays = delays === undefined ? backoff.next() : delays.next(undefined);

@@ -210,9 +210,14 @@ export function recordHandledFailure(error: unknown): void {
   if (!wasRecorded(error)) recordError(error, { setStatus: false });
 }
 
-/** Records a failure leaving the policy toward its caller, when the policy is the outermost one. Never throws. */
-export function recordPassedOnFailure(error: unknown, outermost: boolean): void {
-  if (outermost) recordError(error, OBSERVED);
+/**
+ * Records a failure leaving the policy toward its caller, when the policy is the outermost one.
+ * A cancellation is no failure (as for task groups): the caller's own abort reason, or anything
+ * classify() calls cancelled, is passed on unrecorded. Never throws.
+ */
+export function recordPassedOnFailure(error: unknown, outermost: boolean, signal: AbortSignal): void {
+  if (!outermost || (signal.aborted && error === signal.reason) || classify(error).category === 'cancelled') return;
+  recordError(error, OBSERVED);
 }
 
 /** How an attempt that threw ended, for `resilience.outcome`: a timeout, a refusal (bulkhead, open circuit), or a failure. */
