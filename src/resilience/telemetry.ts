@@ -92,7 +92,8 @@ function current(): Instruments {
   if (instruments?.provider === provider) return instruments;
   const meter = provider.getMeter(SCOPE);
   const circuit = meter.createObservableGauge(METRIC_RESILIENCE_CIRCUIT_STATE, {
-    unit: '1',
+    // Not '1': Prometheus's OTLP translation would name a gauge of unit 1 resilience_circuit_state_ratio.
+    unit: '{state}',
     description: 'Circuit breaker state: 1 for the current state of each breaker, 0 for its other states.',
   });
   circuit.addCallback(observeCircuits);
