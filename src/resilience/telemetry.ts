@@ -216,8 +216,8 @@ export function recordHandledFailure(error: unknown): void {
  * A cancellation is no failure (as for task groups): the caller's own abort reason, or anything
  * classify() calls cancelled, is passed on unrecorded. Never throws.
  */
-export function recordPassedOnFailure(error: unknown, outermost: boolean, signal: AbortSignal): void {
-  if (!outermost || (signal.aborted && error === signal.reason) || classify(error).category === 'cancelled') return;
+export function recordPassedOnFailure(error: unknown, outermost: boolean, signal?: AbortSignal): void {
+  if (!outermost || (signal?.aborted === true && error === signal.reason) || classify(error).category === 'cancelled') return;
   recordError(error, OBSERVED);
 }
 
