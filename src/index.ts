@@ -96,6 +96,6 @@ export type { TimeoutOptions } from './resilience/timeout.ts';
 export { bulkheadPolicy } from './resilience/bulkhead.ts';
 export type { BulkheadOptions, BulkheadPolicy } from './resilience/bulkhead.ts';
 export { fallbackPolicy } from './resilience/fallback.ts';
-export type { FallbackOptions } from './resilience/fallback.ts';
+export type { FallbackOptions, FallbackPolicy } from './resilience/fallback.ts';
 export { composePolicies } from './resilience/compose.ts';
 export type { FallbackOf } from './resilience/compose.ts';

@@ -2,8 +2,12 @@ import { NEVER_ABORTED } from './options.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 import { warn } from '../warn.ts';
 
-/** The fallback type a policy may answer with (never for all but fallback policies). */
-export type FallbackOf<P> = P extends Policy<infer F> ? F : never;
+/**
+ * The fallback type a policy may answer with: what its `fallback` function returns, for a fallback
+ * policy; never for the others. (Inferring `Policy<infer F>` from `execute` would widen to unknown
+ * through its `T | F`.)
+ */
+export type FallbackOf<P> = P extends { readonly fallback: (error: never, info: never) => infer R } ? Awaited<R> : never;
 
 /**
  * Runs an operation through several policies, the first outermost:

@@ -15,7 +15,18 @@ export interface FallbackOptions<R> {
   shouldHandle?: (error: unknown, info: ErrorInfo) => boolean;
 }
 
+/** A fallback policy: a Policy whose result may be the fallback's answer. */
+export interface FallbackPolicy<R> extends Policy<R> {
+  /** The function that answers a failure (what `composePolicies` reads the answer's type from). */
+  readonly fallback: (error: unknown, info: ErrorInfo) => R | Promise<R>;
+}
+
 const KIND = 'fallbackPolicy';
+
+/** What a fallback policy without a usable `fallback` answers: nothing, the failure goes on. */
+const passOn = (error: unknown): never => {
+  throw error;
+};
 
 const exceptCancellation = (_error: unknown, info: ErrorInfo): boolean => info.category !== 'cancelled';
 
@@ -24,7 +35,7 @@ const exceptCancellation = (_error: unknown, info: ErrorInfo): boolean => info.c
  * an exception event on the active span, whose status it leaves alone since the call succeeds)
  * and reported as a `fallback` event. A fallback that throws passes its own failure on.
  */
-export function fallbackPolicy<R>(options: FallbackOptions<R>): Policy<R> {
+export function fallbackPolicy<R>(options: FallbackOptions<R>): FallbackPolicy<R> {
   const input = optionsOf<FallbackOptions<R>>(KIND, options);
   const name = policyName(KIND, input.name);
   const answer = optionalFunction(KIND, 'fallback', input.fallback);
@@ -60,6 +71,7 @@ export function fallbackPolicy<R>(options: FallbackOptions<R>): Policy<R> {
 
   return {
     name,
+    fallback: answer ?? passOn,
     execute<T>(operation: (context: PolicyContext) => Promise<T> | T, signal: AbortSignal = NEVER_ABORTED): Promise<T | R> {
       const outermost = !insidePolicy();
       return withinPolicy(() => run(operation, signal, outermost));
