@@ -88,3 +88,8 @@ export type { PgClientResource, PgClientOptions, PgClientBreak, PgClientOf, PgPo
 // Resilience policies: retry, timeout, bulkhead, fallback, circuit breaker, composition
 export type { Policy, PolicyContext } from './resilience/policy.ts';
 export type { ResilienceStrategy, ResilienceEventName, CircuitState } from './resilience/telemetry.ts';
+export { circuitBreaker } from './resilience/circuit-breaker.ts';
+export type { CircuitBreaker, CircuitBreakerOptions, FailureRateOptions, HalfOpenBackoff } from './resilience/circuit-breaker.ts';
+export { redisBreakerStore } from './resilience/redis-breaker-store.ts';
+export type { BreakerStore, RedisBreakerStoreOptions } from './resilience/redis-breaker-store.ts';
+export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike } from './resilience/redis-connection.ts';
