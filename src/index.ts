@@ -99,3 +99,8 @@ export { fallbackPolicy } from './resilience/fallback.ts';
 export type { FallbackOptions, FallbackPolicy } from './resilience/fallback.ts';
 export { composePolicies } from './resilience/compose.ts';
 export type { FallbackOf } from './resilience/compose.ts';
+export { circuitBreaker } from './resilience/circuit-breaker.ts';
+export type { CircuitBreaker, CircuitBreakerOptions, FailureRateOptions, HalfOpenBackoff } from './resilience/circuit-breaker.ts';
+export { redisBreakerStore } from './resilience/redis-breaker-store.ts';
+export type { BreakerStore, RedisBreakerStoreOptions } from './resilience/redis-breaker-store.ts';
+export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike } from './resilience/redis-connection.ts';
