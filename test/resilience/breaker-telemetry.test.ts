@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { startReceiver, type OtlpReceiver, type ReceivedMetricPoint } from '../../src/receiver/index.ts';
 import { otlpEnv, runApp } from '../helpers/run-app.ts';
 
-// test/fixtures/resilience/breaker-app.mjs under `--import faultline/register`, as received over
+// test/fixtures/resilience/breaker-telemetry-app.mjs under `--import faultline/register`, as received over
 // OTLP: the breaker's events, its attempts, its state gauge and span events, with exact counts.
 
 /** The latest point of the state gauge for one state of one breaker. */
@@ -28,7 +28,7 @@ describe('a circuit breaker in a preloaded app, as received over OTLP', () => {
   let out: { outcomes: string[]; states: string[] };
   before(async () => {
     receiver = await startReceiver();
-    const app = runApp('test/fixtures/resilience/breaker-app.mjs', { env: otlpEnv(receiver.url, { FAULTLINE_SHUTDOWN_TIMEOUT_MS: '20000' }) });
+    const app = runApp('test/fixtures/resilience/breaker-telemetry-app.mjs', { env: otlpEnv(receiver.url, { FAULTLINE_SHUTDOWN_TIMEOUT_MS: '20000' }) });
     const exit = await app.exited;
     assert.equal(exit.code, 0, exit.stderr);
     assert.equal(exit.stderr, '');
