@@ -83,6 +83,8 @@ const DEFAULT_MULTIPLIER = 2;
 const DEFAULT_HALF_OPEN_MAX_MS = 5 * 60_000;
 const DEFAULT_PROBE_RESERVATION_MS = 10_000;
 const MAX_NAME_LENGTH = 128;
+/** Failed syncs before a store that never answered counts as unavailable. */
+const CONNECT_ATTEMPTS = 3;
 
 /** By default only a failing dependency counts: the taxonomy says which failures those are. */
 function defaultCountsAsFailure(_error: unknown, info: ErrorInfo): boolean {
@@ -216,6 +218,7 @@ class Breaker implements CircuitBreaker {
   #inflight: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
   #acquiring = false;
+  #connectAttempts = 0;
   #timer: NodeJS.Timeout | undefined;
   #stopGauge: () => void;
 
@@ -444,6 +447,9 @@ class Breaker implements CircuitBreaker {
       }
       this.#adopt(snapshot);
     } catch (error) {
+      // A store that has not answered yet gets a few sync intervals to connect (the breaker runs
+      // on local state meanwhile) before its absence counts as an outage.
+      if (this.#mode === 'connecting' && (this.#connectAttempts += 1) < CONNECT_ATTEMPTS) return;
       this.#fallBack(error, outcomes);
     }
   }
@@ -462,8 +468,15 @@ class Breaker implements CircuitBreaker {
     if (wasShared) {
       const view = this.#view;
       this.#local.seed(view.state, Math.max(0, view.until - Date.now()), view.openings);
+      // What was counted and not yet accepted by Redis counts here: the batch that failed to go,
+      // then what was counted after it.
+      const pending = this.#pending;
       this.#pending = noOutcomes();
-      if (outcomes !== undefined && (outcomes.successes > 0 || outcomes.failures > 0)) this.#report(this.#local.sync(this.#local.generation, outcomes).transition);
+      for (const batch of [outcomes, pending]) {
+        if (batch !== undefined && (batch.successes > 0 || batch.failures > 0) && this.#local.state === 'closed') {
+          this.#report(this.#local.sync(this.#local.generation, batch).transition);
+        }
+      }
     }
     reportResilienceEvent(this.name, 'circuit_breaker', 'store_unavailable');
     warnOnce(
