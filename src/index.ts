@@ -88,6 +88,17 @@ export type { PgClientResource, PgClientOptions, PgClientBreak, PgClientOf, PgPo
 // Resilience policies: retry, timeout, bulkhead, fallback, circuit breaker, composition
 export type { Policy, PolicyContext } from './resilience/policy.ts';
 export type { ResilienceStrategy, ResilienceEventName, CircuitState } from './resilience/telemetry.ts';
+export { retryPolicy } from './resilience/retry.ts';
+export type { RetryOptions, RetryJitter } from './resilience/retry.ts';
+export type { RetryBudgetOptions } from './resilience/retry-budget.ts';
+export { timeoutPolicy } from './resilience/timeout.ts';
+export type { TimeoutOptions } from './resilience/timeout.ts';
+export { bulkheadPolicy } from './resilience/bulkhead.ts';
+export type { BulkheadOptions, BulkheadPolicy } from './resilience/bulkhead.ts';
+export { fallbackPolicy } from './resilience/fallback.ts';
+export type { FallbackOptions, FallbackPolicy } from './resilience/fallback.ts';
+export { composePolicies } from './resilience/compose.ts';
+export type { FallbackOf } from './resilience/compose.ts';
 export { circuitBreaker } from './resilience/circuit-breaker.ts';
 export type { CircuitBreaker, CircuitBreakerOptions, FailureRateOptions, HalfOpenBackoff } from './resilience/circuit-breaker.ts';
 export { redisBreakerStore } from './resilience/redis-breaker-store.ts';

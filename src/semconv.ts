@@ -111,3 +111,7 @@ export const ATTR_RESILIENCE_OUTCOME = 'resilience.outcome';
 export const ATTR_RESILIENCE_CIRCUIT_STATE = 'resilience.circuit.state';
 /** On a retry span event: the delay in milliseconds before the next attempt. */
 export const ATTR_RESILIENCE_DELAY_MS = 'resilience.retry.delay_ms';
+/** On a give_up span event: why a retryable failure was not retried (`attempts` or `budget`). */
+export const ATTR_RESILIENCE_GIVE_UP_REASON = 'resilience.retry.give_up_reason';
+/** On a timeout span event: the policy's timeout in milliseconds. */
+export const ATTR_RESILIENCE_TIMEOUT_MS = 'resilience.timeout.timeout_ms';

@@ -15,13 +15,17 @@ export interface PolicyContext {
   readonly attempt: number;
 }
 
-/** Any resilience policy: runs an operation under its rule. */
-export interface Policy {
+/**
+ * Any resilience policy: runs an operation under its rule. `Fallback` is the type of what a
+ * fallback policy may answer instead of the operation's result (never for the others), so that a
+ * composed pipeline's result type says a fallback value may come back.
+ */
+export interface Policy<Fallback = never> {
   /** The user's name for the policy: the value of `resilience.policy` in telemetry. */
   readonly name: string;
   /**
    * Runs `operation` under the policy. `signal` is the caller's cancellation: once it aborts, the
    * operation's signal aborts and no further attempt starts.
    */
-  execute<T>(operation: (context: PolicyContext) => Promise<T> | T, signal?: AbortSignal): Promise<T>;
+  execute<T>(operation: (context: PolicyContext) => Promise<T> | T, signal?: AbortSignal): Promise<T | Fallback>;
 }

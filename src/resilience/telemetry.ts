@@ -92,7 +92,8 @@ function current(): Instruments {
   if (instruments?.provider === provider) return instruments;
   const meter = provider.getMeter(SCOPE);
   const circuit = meter.createObservableGauge(METRIC_RESILIENCE_CIRCUIT_STATE, {
-    unit: '1',
+    // Not '1': Prometheus's OTLP translation would name a gauge of unit 1 resilience_circuit_state_ratio.
+    unit: '{state}',
     description: 'Circuit breaker state: 1 for the current state of each breaker, 0 for its other states.',
   });
   circuit.addCallback(observeCircuits);
@@ -210,7 +211,20 @@ export function recordHandledFailure(error: unknown): void {
   if (!wasRecorded(error)) recordError(error, { setStatus: false });
 }
 
-/** Records a failure leaving the policy toward its caller, when the policy is the outermost one. Never throws. */
-export function recordPassedOnFailure(error: unknown, outermost: boolean): void {
-  if (outermost) recordError(error, OBSERVED);
+/**
+ * Records a failure leaving the policy toward its caller, when the policy is the outermost one.
+ * A cancellation is no failure (as for task groups): the caller's own abort reason, or anything
+ * classify() calls cancelled, is passed on unrecorded. Never throws.
+ */
+export function recordPassedOnFailure(error: unknown, outermost: boolean, signal?: AbortSignal): void {
+  if (!outermost || (signal?.aborted === true && error === signal.reason) || classify(error).category === 'cancelled') return;
+  recordError(error, OBSERVED);
+}
+
+/** How an attempt that threw ended, for `resilience.outcome`: a timeout, a refusal (bulkhead, open circuit), or a failure. */
+export function outcomeOf(error: unknown): AttemptOutcome {
+  const code = classify(error).code;
+  if (code === 'OPERATION_TIMEOUT') return 'timeout';
+  if (code === 'BULKHEAD_REJECTED' || code === 'CIRCUIT_OPEN') return 'rejected';
+  return 'failure';
 }
