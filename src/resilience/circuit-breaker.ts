@@ -181,7 +181,6 @@ const RUN = 'run';
 const REJECT = 'reject';
 type Admission = typeof RUN | typeof REJECT | Probe;
 
-const ONE_SUCCESS: Outcomes = Object.freeze({ successes: 1, failures: 0, trailingFailures: 0 });
 const ONE_FAILURE: Outcomes = Object.freeze({ successes: 0, failures: 1, trailingFailures: 1 });
 const TRANSITION_EVENTS: Record<Transition, ResilienceEventName> = {
   opened: 'circuit_opened',
@@ -375,7 +374,7 @@ class Breaker implements CircuitBreaker {
       this.#pending.trailingFailures = 0;
       return;
     }
-    if (this.#local.state === 'closed') this.#report(this.#local.sync(this.#local.generation, ONE_SUCCESS).transition);
+    this.#report(this.#local.success());
   }
 
   async #failure(): Promise<void> {
