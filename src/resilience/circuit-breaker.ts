@@ -297,7 +297,7 @@ class Breaker implements CircuitBreaker {
       recordAttemptDuration(this.name, 1, info.category === 'timeout' ? 'timeout' : 'failure', (performance.now() - started) / 1000);
       if (probe !== undefined) await this.#settle(probe, counted ? 'failure' : info.category === 'cancelled' ? 'release' : 'success');
       else if (counted) await this.#failure();
-      recordPassedOnFailure(error, outermost);
+      recordPassedOnFailure(error, outermost, signal);
       throw error;
     }
     recordAttemptDuration(this.name, 1, 'success', (performance.now() - started) / 1000);
