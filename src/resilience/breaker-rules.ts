@@ -47,6 +47,8 @@ export interface CircuitSnapshot {
   readonly openings: number;
 }
 
+const ONE_SUCCESS: Outcomes = Object.freeze({ successes: 1, failures: 0, trailingFailures: 0 });
+
 export type ProbeVerdict = 'success' | 'failure' | 'release';
 
 /** Delay before the n-th consecutive opening may be probed (n from 1). */
@@ -137,6 +139,17 @@ export class LocalCircuit {
       if (tripped) transition = this.#open(now);
     }
     return this.#snapshot(now, transition, false);
+  }
+
+  /** One success while closed: `sync` with one success, without building an answer (the hot path). */
+  success(): Transition | undefined {
+    if (this.#state !== 'closed') return undefined;
+    // Only the rate mode can trip on a success (the call that brings the window to minimumCalls).
+    if (this.#rules.failureRate === 0) {
+      this.#failures = 0;
+      return undefined;
+    }
+    return this.sync(this.#generation, ONE_SUCCESS).transition;
   }
 
   /** Asks for the half-open probe: granted when the open delay is over, or a probe's reservation lapsed. */

@@ -83,6 +83,8 @@ const DEFAULT_MULTIPLIER = 2;
 const DEFAULT_HALF_OPEN_MAX_MS = 5 * 60_000;
 const DEFAULT_PROBE_RESERVATION_MS = 10_000;
 const MAX_NAME_LENGTH = 128;
+/** Failed syncs before a store that never answered counts as unavailable. */
+const CONNECT_ATTEMPTS = 3;
 
 /** By default only a failing dependency counts: the taxonomy says which failures those are. */
 function defaultCountsAsFailure(_error: unknown, info: ErrorInfo): boolean {
@@ -179,7 +181,6 @@ const RUN = 'run';
 const REJECT = 'reject';
 type Admission = typeof RUN | typeof REJECT | Probe;
 
-const ONE_SUCCESS: Outcomes = Object.freeze({ successes: 1, failures: 0, trailingFailures: 0 });
 const ONE_FAILURE: Outcomes = Object.freeze({ successes: 0, failures: 1, trailingFailures: 1 });
 const TRANSITION_EVENTS: Record<Transition, ResilienceEventName> = {
   opened: 'circuit_opened',
@@ -216,6 +217,7 @@ class Breaker implements CircuitBreaker {
   #inflight: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
   #acquiring = false;
+  #connectAttempts = 0;
   #timer: NodeJS.Timeout | undefined;
   #stopGauge: () => void;
 
@@ -295,7 +297,7 @@ class Breaker implements CircuitBreaker {
       recordAttemptDuration(this.name, 1, info.category === 'timeout' ? 'timeout' : 'failure', (performance.now() - started) / 1000);
       if (probe !== undefined) await this.#settle(probe, counted ? 'failure' : info.category === 'cancelled' ? 'release' : 'success');
       else if (counted) await this.#failure();
-      recordPassedOnFailure(error, outermost);
+      recordPassedOnFailure(error, outermost, signal);
       throw error;
     }
     recordAttemptDuration(this.name, 1, 'success', (performance.now() - started) / 1000);
@@ -372,7 +374,7 @@ class Breaker implements CircuitBreaker {
       this.#pending.trailingFailures = 0;
       return;
     }
-    if (this.#local.state === 'closed') this.#report(this.#local.sync(this.#local.generation, ONE_SUCCESS).transition);
+    this.#report(this.#local.success());
   }
 
   async #failure(): Promise<void> {
@@ -444,6 +446,9 @@ class Breaker implements CircuitBreaker {
       }
       this.#adopt(snapshot);
     } catch (error) {
+      // A store that has not answered yet gets a few sync intervals to connect (the breaker runs
+      // on local state meanwhile) before its absence counts as an outage.
+      if (this.#mode === 'connecting' && (this.#connectAttempts += 1) < CONNECT_ATTEMPTS) return;
       this.#fallBack(error, outcomes);
     }
   }
@@ -462,8 +467,15 @@ class Breaker implements CircuitBreaker {
     if (wasShared) {
       const view = this.#view;
       this.#local.seed(view.state, Math.max(0, view.until - Date.now()), view.openings);
+      // What was counted and not yet accepted by Redis counts here: the batch that failed to go,
+      // then what was counted after it.
+      const pending = this.#pending;
       this.#pending = noOutcomes();
-      if (outcomes !== undefined && (outcomes.successes > 0 || outcomes.failures > 0)) this.#report(this.#local.sync(this.#local.generation, outcomes).transition);
+      for (const batch of [outcomes, pending]) {
+        if (batch !== undefined && (batch.successes > 0 || batch.failures > 0) && this.#local.state === 'closed') {
+          this.#report(this.#local.sync(this.#local.generation, batch).transition);
+        }
+      }
     }
     reportResilienceEvent(this.name, 'circuit_breaker', 'store_unavailable');
     warnOnce(
