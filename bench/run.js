@@ -4,7 +4,7 @@
 // collector outage — and issue 14's crash trials, then writes RESULTS.md and results.json. See
 // README.md for the options and how to read it.
 //
-//   node run.js [--quick] [--only http,errors,logging,outage,crash,doctor,concurrency,lint,viewer] [--modes none,faultline,…]
+//   node run.js [--quick] [--only http,errors,logging,outage,crash,doctor,concurrency,lint,viewer,resilience] [--modes none,faultline,…]
 //               [--rounds 3] [--duration 10] [--outage 60] [--outage-runs 3] [--crash-trials 100]
 //               [--no-pin] [--no-profile] [--output RESULTS.md] [--json results.json]
 //   node run.js --from-json results.json [--output RESULTS.md]     (render again, measure nothing)
@@ -26,6 +26,7 @@ import { doctorMarkdown, runDoctor } from './suites/doctor.js';
 import { concurrencyMarkdown, runConcurrency } from './suites/concurrency.js';
 import { lintMarkdown, runLint } from './suites/lint.js';
 import { runViewer, viewerMarkdown } from './suites/viewer.js';
+import { resilienceMarkdown, runResilience } from './suites/resilience.js';
 import process from 'node:process';
 
 const { values } = parseArgs({
@@ -63,7 +64,7 @@ const settings = {
   crashTimingTrials: quick ? 1 : 3,
   viewerTraces: quick ? 2000 : 6000,
 };
-const suites = new Set((values.only ?? 'http,errors,logging,outage,crash,doctor,concurrency,lint,viewer').split(',').map((name) => name.trim()));
+const suites = new Set((values.only ?? 'http,errors,logging,outage,crash,doctor,concurrency,lint,viewer,resilience').split(',').map((name) => name.trim()));
 const machine = machineInfo();
 const pin = !values['no-pin'] && canPin() && machine.cores >= 2;
 // The app gets CPU 0 to itself; the load generator and the collector share CPU 1.
@@ -141,6 +142,12 @@ async function measure() {
   if (suites.has('viewer')) {
     log('\n9. viewer');
     results.viewer = await runViewer({ rounds: settings.rounds, traces: settings.viewerTraces, log });
+    suiteDone('viewer');
+  }
+  if (suites.has('resilience')) {
+    log('\n10. resilience');
+    results.resilience = await runResilience({ rounds: settings.rounds, cpus, log });
+    suiteDone('resilience');
   }
   return {
     started: started.toISOString(),
@@ -225,6 +232,7 @@ function render({ started, minutes, suiteMinutes = {}, args, commit, machine, se
   if (results.concurrency !== undefined) sections.push('', '## 7. Concurrency and resources', '', concurrencyMarkdown(results.concurrency));
   if (results.lint !== undefined) sections.push('', '## 8. Lint: eslint-plugin-faultline', '', lintMarkdown(results.lint));
   if (results.viewer !== undefined) sections.push('', '## 9. The receiver\'s web viewer', '', viewerMarkdown(results.viewer));
+  if (results.resilience !== undefined) sections.push('', '## 10. Resilience policies: µs per call', '', resilienceMarkdown(results.resilience));
   return `${sections.join('\n')}\n`;
 }
 

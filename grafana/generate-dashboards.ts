@@ -2,7 +2,8 @@
 // grafana/dashboards is committed and a test fails when it differs from what this file generates.
 //
 // Queries use the telemetry contract's names only: app_errors_total{error_type, error_category,
-// error_handled} plus service_name (promoted from service.name by Prometheus's OTLP receiver).
+// error_handled} and the resilience metrics (resilience_events_total, resilience_attempt_duration_seconds,
+// resilience_circuit_state), plus service_name (promoted from service.name by Prometheus's OTLP receiver).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -289,6 +290,74 @@ export function errorsOverview(): Dashboard {
         .sortOrder(common.LogsSortOrder.Descending)
         .height(12)
         .span(24),
+    )
+    // Resilience policies (docs/resilience.md): the same names as deploy/prometheus/rules/resilience.rules.yml.
+    .withRow(new RowBuilder('Resilience').id(103))
+    .withPanel(
+      new TimeSeriesPanel()
+        .id(12)
+        .title('Circuit breakers not closed')
+        .description('1 while a breaker (resilience.circuit.state) is open or half-open, by policy. The CircuitBreakerOpen alert fires after a minute.')
+        .datasource(DATASOURCES.prometheus)
+        .withTarget(
+          prom(
+            `max by (resilience_policy, resilience_circuit_state) (resilience_circuit_state{${SERVICE}, resilience_circuit_state!="closed"})`,
+            '{{resilience_policy}} {{resilience_circuit_state}}',
+          ),
+        )
+        .min(0)
+        .max(1)
+        .height(8)
+        .span(12),
+    )
+    .withPanel(
+      new TimeSeriesPanel()
+        .id(13)
+        .title('Resilience events by policy')
+        .description('resilience.events per second: retries, give-ups, timeouts, rejections, fallbacks and breaker transitions. Their error types are on the span events (resilience.<event>) of each trace.')
+        .datasource(DATASOURCES.prometheus)
+        .withTarget(prom(`sum by (resilience_policy, resilience_event) (rate(resilience_events_total{${SERVICE}}[$__rate_interval]))`, '{{resilience_policy}} {{resilience_event}}'))
+        .unit('reqps')
+        .min(0)
+        .height(8)
+        .span(12),
+    )
+    .withPanel(
+      new TimeSeriesPanel()
+        .id(14)
+        .title('Retries per call')
+        .description('Retries over first attempts, by retry policy. Above 20% (the default retry budget) with more than one retry a second, the RetryStorm alert fires.')
+        .datasource(DATASOURCES.prometheus)
+        .withTarget(
+          prom(
+            `sum by (resilience_policy) (rate(resilience_events_total{${SERVICE}, resilience_event="retry"}[$__rate_interval]))` +
+              ` / (sum by (resilience_policy) (rate(resilience_attempt_duration_seconds_count{${SERVICE}, resilience_attempt="1"}[$__rate_interval])) > 0)`,
+            '{{resilience_policy}}',
+          ),
+        )
+        .unit('percentunit')
+        .min(0)
+        .thresholds(redAbove(0.2))
+        .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Line))
+        .height(8)
+        .span(12),
+    )
+    .withPanel(
+      new TimeSeriesPanel()
+        .id(15)
+        .title('Attempt duration p95 by policy')
+        .description('95th percentile of resilience.attempt.duration, every attempt of every policy (timeouts and rejections included).')
+        .datasource(DATASOURCES.prometheus)
+        .withTarget(
+          prom(
+            `histogram_quantile(0.95, sum by (resilience_policy, le) (rate(resilience_attempt_duration_seconds_bucket{${SERVICE}}[$__rate_interval])))`,
+            '{{resilience_policy}}',
+          ),
+        )
+        .unit('s')
+        .min(0)
+        .height(8)
+        .span(12),
     )
     .build();
 }

@@ -31,6 +31,7 @@ export {
   OperationTimeout,
   Cancelled,
   CircuitOpen,
+  BulkheadRejected,
   DependencyFailed,
   InternalError,
   TaskGroupClosed,
@@ -83,3 +84,23 @@ export { acquireResource } from './resources/resource.ts';
 export type { Resource, ResourceOptions } from './resources/resource.ts';
 export { acquirePgClient } from './resources/pg-client.ts';
 export type { PgClientResource, PgClientOptions, PgClientBreak, PgClientOf, PgPoolLike, PgPoolClientLike } from './resources/pg-client.ts';
+
+// Resilience policies: retry, timeout, bulkhead, fallback, circuit breaker, composition
+export type { Policy, PolicyContext } from './resilience/policy.ts';
+export type { ResilienceStrategy, ResilienceEventName, CircuitState } from './resilience/telemetry.ts';
+export { retryPolicy } from './resilience/retry.ts';
+export type { RetryOptions, RetryJitter } from './resilience/retry.ts';
+export type { RetryBudgetOptions } from './resilience/retry-budget.ts';
+export { timeoutPolicy } from './resilience/timeout.ts';
+export type { TimeoutOptions } from './resilience/timeout.ts';
+export { bulkheadPolicy } from './resilience/bulkhead.ts';
+export type { BulkheadOptions, BulkheadPolicy } from './resilience/bulkhead.ts';
+export { fallbackPolicy } from './resilience/fallback.ts';
+export type { FallbackOptions, FallbackPolicy } from './resilience/fallback.ts';
+export { composePolicies } from './resilience/compose.ts';
+export type { FallbackOf } from './resilience/compose.ts';
+export { circuitBreaker } from './resilience/circuit-breaker.ts';
+export type { CircuitBreaker, CircuitBreakerOptions, FailureRateOptions, HalfOpenBackoff } from './resilience/circuit-breaker.ts';
+export { redisBreakerStore } from './resilience/redis-breaker-store.ts';
+export type { BreakerStore, RedisBreakerStoreOptions } from './resilience/redis-breaker-store.ts';
+export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike } from './resilience/redis-connection.ts';

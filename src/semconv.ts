@@ -87,3 +87,31 @@ export const ATTR_RESOURCE_NAME = 'app.resource.name';
 export const ATTR_RESOURCE_LEAKED = 'app.resource.leaked';
 /** On a pool client's span when the client was destroyed instead of returned: why (`session_ended`, …). */
 export const ATTR_RESOURCE_DESTROYED = 'app.resource.destroyed';
+
+// Resilience policies (src/resilience): faultline's own names. OpenTelemetry has no resilience
+// convention yet (semantic-conventions#2355); Polly v8's telemetry is the model. Documented in
+// docs/resilience.md; the dashboard row and the alert rules query them.
+/** Counter of policy events: `resilience_events_total` in Prometheus. */
+export const METRIC_RESILIENCE_EVENTS = 'resilience.events';
+/** Histogram (s) of each attempt a policy made: `resilience_attempt_duration_seconds` in Prometheus. */
+export const METRIC_RESILIENCE_ATTEMPT_DURATION = 'resilience.attempt.duration';
+/** Gauge: 1 for a breaker's current state, 0 for the others: `resilience_circuit_state` in Prometheus. */
+export const METRIC_RESILIENCE_CIRCUIT_STATE = 'resilience.circuit.state';
+/** The name the user gave the policy (bounded: past a cap, `_OTHER`). */
+export const ATTR_RESILIENCE_POLICY = 'resilience.policy';
+/** retry, timeout, bulkhead, fallback or circuit_breaker. */
+export const ATTR_RESILIENCE_STRATEGY = 'resilience.strategy';
+/** What happened: retry, give_up, timeout, rejected, fallback, circuit_opened, circuit_half_opened, circuit_closed, store_unavailable. */
+export const ATTR_RESILIENCE_EVENT = 'resilience.event';
+/** The attempt number, 1 for the first call (on the attempt histogram and retry span events). */
+export const ATTR_RESILIENCE_ATTEMPT = 'resilience.attempt';
+/** How an attempt ended: success, failure, timeout or rejected. */
+export const ATTR_RESILIENCE_OUTCOME = 'resilience.outcome';
+/** A breaker state: closed, open or half_open. */
+export const ATTR_RESILIENCE_CIRCUIT_STATE = 'resilience.circuit.state';
+/** On a retry span event: the delay in milliseconds before the next attempt. */
+export const ATTR_RESILIENCE_DELAY_MS = 'resilience.retry.delay_ms';
+/** On a give_up span event: why a retryable failure was not retried (`attempts` or `budget`). */
+export const ATTR_RESILIENCE_GIVE_UP_REASON = 'resilience.retry.give_up_reason';
+/** On a timeout span event: the policy's timeout in milliseconds. */
+export const ATTR_RESILIENCE_TIMEOUT_MS = 'resilience.timeout.timeout_ms';

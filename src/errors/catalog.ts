@@ -104,6 +104,19 @@ export const CircuitOpen = defineError({
   message: 'Circuit breaker is open',
 });
 
+/**
+ * A bulkhead refused the call: its concurrency limit and its queue were full. Load shedding, not a
+ * failure of the dependency, so `rate_limited` (a breaker must not count it); but the capacity that
+ * ran out is this service's, not the client's quota, so 503 (overloaded, try later), not 429.
+ */
+export const BulkheadRejected = defineError({
+  code: 'BULKHEAD_REJECTED',
+  category: 'rate_limited',
+  httpStatus: 503,
+  retryable: true,
+  message: 'Bulkhead is full: the call was refused without trying',
+});
+
 /** An upstream service failed or answered with an error. */
 export const DependencyFailed = defineError({
   code: 'DEPENDENCY_FAILED',

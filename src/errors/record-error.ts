@@ -175,6 +175,18 @@ function spanFor(options: RecordErrorOptions): Span | undefined {
   return span.isRecording() ? span : undefined;
 }
 
+/**
+ * An `error.type` value bounded the way `app.errors` bounds it (the same set of seen types, the
+ * same cap, `_OTHER` beyond it), for other metrics that carry `error.type`. Never throws.
+ */
+export function boundedErrorType(type: string): string {
+  try {
+    return cappedType(type, getRuntime());
+  } catch { // eslint-disable-line faultline/no-blind-catch -- a bounded label is all the caller needs; _OTHER is always safe
+    return ERROR_TYPE_VALUE_OTHER;
+  }
+}
+
 /** Types beyond `maxErrorTypes` distinct values count as `_OTHER` so the series stay bounded. */
 function cappedType(type: string, runtime: Runtime): string {
   const seen = runtime.errorTypes;

@@ -25,6 +25,12 @@ describe('Alertmanager', () => {
     assert.equal(routeOf(['alertname=ErrorTypeSpike', 'error_category=timeout', 'service_name=checkout']), 'infra');
   });
 
+  it('routes the resilience alerts (open breaker, retry storm, full bulkhead) to the infrastructure receiver', () => {
+    for (const alertname of ['CircuitBreakerOpen', 'RetryStorm', 'BulkheadRejections']) {
+      assert.equal(routeOf([`alertname=${alertname}`, 'resilience_policy=payment-gateway', 'service_name=checkout', 'severity=warning']), 'infra', alertname);
+    }
+  });
+
   it('routes client errors to the low-priority receiver', () => {
     for (const category of ['validation', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'rate_limited', 'cancelled']) {
       assert.equal(routeOf(['alertname=NewErrorType', `error_category=${category}`, 'service_name=checkout']), 'low-priority', category);

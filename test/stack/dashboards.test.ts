@@ -89,6 +89,11 @@ describe('Grafana dashboards', () => {
     assert.match(exprOf('Top error types'), /topk\(10, sum by \(error_type, error_category\)/);
     assert.match(exprOf('Error types first seen in the last hour'), /present_over_time\(app_errors_total\{[^}]*\}\[1h\]\)\) unless .*\[1w\] offset 1h/);
     assert.match(exprOf('Recent error traces'), /status = error/);
+    // The resilience row, on the names the resilience alert rules use.
+    assert.match(exprOf('Circuit breakers not closed'), /resilience_circuit_state\{[^}]*resilience_circuit_state!="closed"\}/);
+    assert.match(exprOf('Resilience events by policy'), /sum by \(resilience_policy, resilience_event\) \(rate\(resilience_events_total\{/);
+    assert.match(exprOf('Retries per call'), /resilience_event="retry".*\/.*resilience_attempt_duration_seconds_count\{[^}]*resilience_attempt="1"\}/);
+    assert.match(exprOf('Attempt duration p95 by policy'), /histogram_quantile\(0\.95, sum by \(resilience_policy, le\) \(rate\(resilience_attempt_duration_seconds_bucket\{/);
     assert.equal(record(byTitle.get('Recent error traces')?.datasource, 'tempo panel').uid, 'tempo');
     assert.equal(record(byTitle.get('Error logs')?.datasource, 'logs panel').uid, 'loki');
     assert.equal(byTitle.get('Error logs')?.type, 'logs');

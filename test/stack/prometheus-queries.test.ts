@@ -7,8 +7,8 @@
 // config, the way a user scraping apps directly would map them (docs/stack.md):
 //   - service_name: OTLP promotes it from the service.name resource attribute; a pull target gets
 //     it as a target label (and job is the service name, as OTLP derives it).
-//   - the unit suffix: OTLP turns http.server.request.duration (unit s) into
-//     http_server_request_duration_seconds_*; the JS Prometheus exporter leaves the unit out.
+//   - the unit suffix: OTLP turns http.server.request.duration and resilience.attempt.duration
+//     (unit s) into *_duration_seconds_*; the JS Prometheus exporter leaves the unit out.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -200,9 +200,9 @@ async function startStack(): Promise<void> {
         metric_relabel_configs: [
           {
             source_labels: ['__name__'],
-            regex: 'http_server_request_duration_(bucket|count|sum)',
+            regex: '(http_server_request|resilience_attempt)_duration_(bucket|count|sum)',
             target_label: '__name__',
-            replacement: 'http_server_request_duration_seconds_${1}',
+            replacement: '${1}_duration_seconds_${2}',
           },
         ],
       },

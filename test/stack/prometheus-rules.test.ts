@@ -1,6 +1,6 @@
 // Prometheus configuration and alert rules, checked by Prometheus's own promtool.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,8 +9,11 @@ import { at, isRecord, list, readText, readYaml, record, repoPath, strings, text
 import { requireTool, runOk } from './tools.ts';
 
 const CONFIG = 'deploy/prometheus/prometheus.yml';
-const RULES = 'deploy/prometheus/rules/errors.rules.yml';
-const RULE_TESTS = 'deploy/prometheus/tests/errors.test.yml';
+// Each rule file with its promtool unit tests.
+const RULE_FILES = [
+  { rules: 'deploy/prometheus/rules/errors.rules.yml', tests: 'deploy/prometheus/tests/errors.test.yml' },
+  { rules: 'deploy/prometheus/rules/resilience.rules.yml', tests: 'deploy/prometheus/tests/resilience.test.yml' },
+];
 
 // Settings the compose stack's Prometheus 3 needs and Prometheus 2.x cannot parse. Nothing else
 // may differ, so 2.x's promtool checks the rest of the real file.
@@ -25,7 +28,7 @@ interface AlertRule {
 
 function alertRules(): AlertRule[] {
   const alerts: AlertRule[] = [];
-  for (const group of list(readYaml(RULES).groups, 'groups')) {
+  for (const group of RULE_FILES.flatMap(({ rules }) => list(readYaml(rules).groups, 'groups'))) {
     for (const rule of list(record(group, 'group').rules, 'rules')) {
       const entry = record(rule, 'rule');
       if (entry.alert === undefined) continue;
@@ -54,7 +57,10 @@ describe('Prometheus configuration and alert rules', () => {
       cpSync(repoPath('deploy/prometheus/rules'), path.join(dir, 'rules'), { recursive: true });
       writeFileSync(path.join(dir, 'prometheus.yml'), stringify(compatible));
       const result = runOk(promtool, ['check', 'config', path.join(dir, 'prometheus.yml')]);
-      assert.match(result.stdout + result.stderr, /errors\.rules\.yml/, 'check config must have found and checked the rule file');
+      for (const { rules } of RULE_FILES) {
+        const file = path.basename(rules).replace(/\./g, '\\.');
+        assert.match(result.stdout + result.stderr, new RegExp(file), `check config must have found and checked ${rules}`);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -62,19 +68,28 @@ describe('Prometheus configuration and alert rules', () => {
 
   it('the rules pass promtool check rules', () => {
     const promtool = requireTool('promtool');
-    const result = runOk(promtool, ['check', 'rules', RULES]);
-    assert.match(result.stdout, /SUCCESS: \d+ rules found/);
+    for (const { rules } of RULE_FILES) {
+      const result = runOk(promtool, ['check', 'rules', rules]);
+      assert.match(result.stdout, /SUCCESS: \d+ rules found/, rules);
+    }
   });
 
   it('the rule unit tests pass promtool test rules', () => {
     const promtool = requireTool('promtool');
-    const result = runOk(promtool, ['test', 'rules', RULE_TESTS]);
-    assert.match(result.stdout, /SUCCESS/);
+    for (const { tests } of RULE_FILES) {
+      const result = runOk(promtool, ['test', 'rules', tests]);
+      assert.match(result.stdout, /SUCCESS/, tests);
+    }
+  });
+
+  it('every rule file in the folder Prometheus loads has its unit tests here', () => {
+    const files = readdirSync(repoPath('deploy/prometheus/rules')).filter((name) => name.endsWith('.rules.yml')).sort();
+    assert.deepEqual(files, RULE_FILES.map(({ rules }) => path.basename(rules)).sort());
   });
 
   it('every alert has a rule test where it fires and one where it stays quiet', () => {
     const cases = new Map<string, { fires: number; quiet: number }>();
-    for (const group of list(readYaml(RULE_TESTS).tests, 'tests')) {
+    for (const group of RULE_FILES.flatMap(({ tests }) => list(readYaml(tests).tests, 'tests'))) {
       for (const test of list(record(group, 'test').alert_rule_test ?? [], 'alert_rule_test')) {
         const entry = record(test, 'alert_rule_test');
         const name = text(entry.alertname, 'alertname');
@@ -111,8 +126,8 @@ describe('Prometheus configuration and alert rules', () => {
   it('rules group only by labels of the telemetry contract', () => {
     // Alert outputs themselves are pinned by the promtool cases' exp_labels; this catches a
     // misspelt label in a recording rule no alert test happens to reach.
-    const allowed = new Set(['service_name', 'error_type', 'error_category', 'error_handled']);
-    const byClauses = [...readText(RULES).matchAll(/by \(([^)]*)\)/g)];
+    const allowed = new Set(['service_name', 'error_type', 'error_category', 'error_handled', 'resilience_policy', 'resilience_strategy', 'resilience_event']);
+    const byClauses = RULE_FILES.flatMap(({ rules }) => [...readText(rules).matchAll(/by \(([^)]*)\)/g)]);
     assert.ok(byClauses.length > 0);
     for (const match of byClauses) {
       for (const label of (match[1] ?? '').split(',').map((name) => name.trim())) {

@@ -44,6 +44,7 @@ export const FAULTLINE_ERROR_CLASSES: readonly string[] = [
   'OperationTimeout',
   'Cancelled',
   'CircuitOpen',
+  'BulkheadRejected',
   'DependencyFailed',
   'InternalError',
   'TaskGroupClosed',
