@@ -15,6 +15,7 @@ import { setTimeout } from 'node:timers';
 import { startCollector } from '../lib/processes.js';
 import { fmt, median, table } from '../lib/stats.js';
 import { runWorker } from '../lib/workers.js';
+import { startSharedBreaker } from './breaker.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const MODES = ['idle', 'started'];
@@ -153,7 +154,8 @@ async function worker(mode, repeats) {
     variants.breakerTimeout = () => breakerTimeout.execute(op);
     const composed = api.composePolicies(fallback, retry, api.circuitBreaker({ name: 'bench-composed-breaker' }), timeout);
     variants.composed = () => composed.execute(op);
-    const shared = await sharedBreaker(api, notes);
+    // Shared only once its store has answered (it starts on local state): suites/breaker.js.
+    const shared = await startSharedBreaker(api, { url: process.env.REDIS_URL, notes });
     if (shared !== undefined) {
       variants.breakerRedis = () => shared.breaker.execute(op);
       cleanups.push(shared.close);
@@ -181,23 +183,6 @@ async function worker(mode, repeats) {
   process.stdout.write(`${JSON.stringify({ mode, ...result, notes })}\n`);
   for (const cleanup of cleanups) await cleanup();
   if (mode === 'started') await faultline.shutdown();
-}
-
-/** The Redis-shared breaker, when faultline exports its store and Redis answers; else a note. */
-async function sharedBreaker(api, notes) {
-  if (typeof api.redisBreakerStore !== 'function') {
-    notes.push('faultline exports no `redisBreakerStore` in this build: the shared breaker row is left out.');
-    return undefined;
-  }
-  try {
-    const store = api.redisBreakerStore({ url: process.env.REDIS_URL, prefix: `bench:${process.pid}:` });
-    const breaker = api.circuitBreaker({ name: 'bench-shared-breaker', store });
-    await breaker.execute(async () => 1);
-    return { breaker, close: async () => store.close?.() };
-  } catch (error) {
-    notes.push(`the shared breaker could not start (${error.message}): its row is left out.`);
-    return undefined;
-  }
 }
 
 if (process.argv[1] === SELF) {

@@ -2,7 +2,7 @@ import { addNote, classify, DatabaseConflict, parse, type ErrorCategory } from '
 import type { Logger } from 'pino';
 import type { Database } from './database.ts';
 import { OrderAlreadyPaid, OrderNotFound } from './errors.ts';
-import type { GatewayClient } from './gateway-client.ts';
+import type { PaymentPipeline } from './payment-pipeline.ts';
 import { findOrder, insertOrder, nextAttempt, recordFailedCharge, recordPaidCharge, type Order } from './orders.ts';
 import { ChargeRequest, CreateOrderRequest, OrderId } from './schemas.ts';
 
@@ -10,17 +10,15 @@ import { ChargeRequest, CreateOrderRequest, OrderId } from './schemas.ts';
 // it. Errors are thrown as they are; the framework's faultline error handler turns each into the
 // right status and a problem+json body, and records it once on the request's span.
 
-export interface Charge {
-  orderId: string;
-  attempt: number;
-  gatewayChargeId: string;
-  status: 'succeeded';
-}
+export type Charge =
+  | { orderId: string; attempt: number; gatewayChargeId: string; status: 'succeeded' }
+  /** The payment gateway's breaker is open: the card was not charged, the order stays unpaid (HTTP 202). */
+  | { orderId: string; attempt: number; status: 'deferred'; retryAfterSeconds: number };
 
 /** Failures that are the service's problem are logged as errors; the client's as warnings. */
 const SERVER_SIDE: ReadonlySet<ErrorCategory> = new Set(['dependency', 'timeout', 'internal', 'cancelled']);
 
-export function createCheckout(db: Database, gateway: GatewayClient, log: Logger) {
+export function createCheckout(db: Database, payments: PaymentPipeline, log: Logger) {
   /** Context on the error (notes ride along on the span and in the log line), then one log line. */
   function failed(err: unknown, action: string, note: string | undefined, fields: Record<string, unknown> = {}): never {
     if (note !== undefined) addNote(err, note);
@@ -63,15 +61,21 @@ export function createCheckout(db: Database, gateway: GatewayClient, log: Logger
         // Logging the whole card number is a mistake apps make; faultline masks it before the line leaves.
         log.info({ orderId: id, attempt, amountCents: order.amountCents, card: request.card.number }, 'charge attempt');
 
-        let gatewayChargeId: string;
+        let outcome;
         try {
-          gatewayChargeId = await gateway.charge({ amountCents: order.amountCents, currency: order.currency, card: request.card, reference: id });
+          outcome = await payments.charge({ amountCents: order.amountCents, currency: order.currency, card: request.card, reference: id });
         } catch (err) {
           await recordFailedCharge(db, record, classify(err).type).catch((writeError: unknown) => {
             log.warn({ err: writeError, orderId: id }, 'could not store the failed charge');
           });
           throw err;
         }
+        if (!outcome.charged) {
+          await recordFailedCharge(db, record, 'CIRCUIT_OPEN');
+          log.warn({ orderId: id, attempt, retryAfterSeconds: outcome.retryAfterSeconds }, 'charge deferred: the payment gateway breaker is open');
+          return { orderId: id, attempt, status: 'deferred', retryAfterSeconds: outcome.retryAfterSeconds };
+        }
+        const { gatewayChargeId } = outcome;
         try {
           await recordPaidCharge(db, record, gatewayChargeId);
         } catch (err) {

@@ -3,7 +3,9 @@ import { defineError } from 'faultline';
 // The checkout's own failures. Each code becomes `error.type` on spans, in the `app.errors`
 // counter and in logs, so dashboards and alerts can tell a declined card (the customer's problem)
 // from a gateway that stopped answering (ours). Database outages and malformed requests use
-// faultline's catalog (`DatabaseUnavailable`, `ValidationError`) through `withPgErrors` and `parse`.
+// faultline's catalog (`DatabaseUnavailable`, `ValidationError`) through `withPgErrors` and `parse`;
+// a gateway past its deadline is the timeout policy's `OperationTimeout`, a gateway whose breaker is
+// open the breaker's `CircuitOpen`.
 
 /** The issuer refused the card: nothing is wrong with the service. */
 export const CardDeclined = defineError({
@@ -19,15 +21,6 @@ export const FraudSuspected = defineError({
   category: 'forbidden',
   httpStatus: 403,
   message: 'The payment was blocked as suspected fraud',
-});
-
-/** The gateway did not answer within our deadline; the charge may or may not have happened. */
-export const GatewayTimeout = defineError({
-  code: 'GATEWAY_TIMEOUT',
-  category: 'timeout',
-  httpStatus: 504,
-  retryable: true,
-  message: 'The payment gateway did not answer in time',
 });
 
 /** The gateway could not be reached or answered with something we do not understand. */

@@ -14,7 +14,9 @@ export function expressApp(checkout: Checkout): express.Express {
     res.json(await checkout.getOrder(req.params.id));
   });
   app.post('/orders/:id/charges', async (req, res) => {
-    res.status(201).json(await checkout.chargeOrder(req.params.id, req.body));
+    const charge = await checkout.chargeOrder(req.params.id, req.body);
+    // 202: the breaker was open, the card was not charged; the body says when to try again.
+    res.status(charge.status === 'deferred' ? 202 : 201).json(charge);
   });
 
   // Last: every error above (and a malformed JSON body) gets its status and a problem+json body.

@@ -13,7 +13,9 @@ export async function fastifyApp(checkout: Checkout): Promise<FastifyInstance> {
   });
   app.get<{ Params: { id: string } }>('/orders/:id', async (request) => checkout.getOrder(request.params.id));
   app.post<{ Params: { id: string } }>('/orders/:id/charges', async (request, reply) => {
-    return reply.code(201).send(await checkout.chargeOrder(request.params.id, request.body));
+    const charge = await checkout.chargeOrder(request.params.id, request.body);
+    // 202: the breaker was open, the card was not charged; the body says when to try again.
+    return reply.code(charge.status === 'deferred' ? 202 : 201).send(charge);
   });
   return app;
 }

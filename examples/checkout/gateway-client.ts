@@ -1,7 +1,8 @@
-import { CardDeclined, FraudSuspected, GatewayFailed, GatewayTimeout } from './errors.ts';
+import { CardDeclined, FraudSuspected, GatewayFailed } from './errors.ts';
 
-// The checkout's side of the payment gateway: one fetch with a deadline, and every way it can go
-// wrong turned into one error of the taxonomy (the original kept as `cause`).
+// The checkout's side of the payment gateway: one fetch, and every way it can go wrong turned into
+// one error of the taxonomy (the original kept as `cause`). The deadline, retries, the breaker and
+// the fallback are the payment pipeline's (payment-pipeline.ts): the fetch gets its signal.
 
 export interface GatewayCharge {
   amountCents: number;
@@ -13,7 +14,6 @@ export interface GatewayCharge {
 
 export interface GatewayClientOptions {
   url: string;
-  timeoutMs: number;
 }
 
 interface GatewayAnswer {
@@ -21,34 +21,29 @@ interface GatewayAnswer {
   error?: { code?: unknown; decline_code?: unknown };
 }
 
-function isTimeout(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-}
-
 export function createGatewayClient(options: GatewayClientOptions) {
   const endpoint = new URL('/v1/charges', options.url);
 
-  async function call(charge: GatewayCharge): Promise<{ status: number; answer: GatewayAnswer }> {
+  async function call(charge: GatewayCharge, signal: AbortSignal): Promise<{ status: number; answer: GatewayAnswer }> {
     try {
       const response = await fetch(endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(charge),
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal,
       });
       return { status: response.status, answer: (await response.json()) as GatewayAnswer };
     } catch (err) {
-      if (isTimeout(err)) {
-        throw new GatewayTimeout(`The payment gateway did not answer within ${options.timeoutMs} ms`, { cause: err, details: { timeoutMs: options.timeoutMs } });
-      }
+      // The pipeline's timeout (an OperationTimeout) or the caller's cancellation: theirs, passed on.
+      if (signal.aborted) throw signal.reason;
       throw new GatewayFailed('The payment gateway could not be reached', { cause: err });
     }
   }
 
   return {
     /** Charges the card; resolves with the gateway's charge id or throws a taxonomy error. */
-    async charge(charge: GatewayCharge): Promise<string> {
-      const { status, answer } = await call(charge);
+    async charge(charge: GatewayCharge, signal: AbortSignal): Promise<string> {
+      const { status, answer } = await call(charge, signal);
       if (status === 201 && typeof answer.id === 'string') return answer.id;
       const declineCode = typeof answer.error?.decline_code === 'string' ? answer.error.decline_code : undefined;
       if (status === 402 && declineCode === 'fraudulent') {

@@ -7,6 +7,7 @@ import { expressApp } from './express-app.ts';
 import { fastifyApp } from './fastify-app.ts';
 import { createGatewayClient } from './gateway-client.ts';
 import { migrate } from './orders.ts';
+import { createPaymentPipeline } from './payment-pipeline.ts';
 import { startGateway, type RunningGateway } from './payment-gateway.ts';
 
 // The checkout service. Run it under the preload, which gives it spans, the `app.errors` counter
@@ -17,7 +18,8 @@ import { startGateway, type RunningGateway } from './payment-gateway.ts';
 //
 // Settings: PORT (8080; 0 picks a free one), HOST (127.0.0.1), CHECKOUT_FRAMEWORK (express or
 // fastify), DATABASE_URL (or the PG* variables), PAYMENT_GATEWAY_URL (default: a fake gateway
-// started in this process), GATEWAY_TIMEOUT_MS (2000).
+// started in this process), GATEWAY_TIMEOUT_MS (2000), BREAKER_HALF_OPEN_MS (5000), REDIS_URL (the
+// payment gateway's breaker is then shared by every instance through that Redis).
 
 const log = createLogger({ name: 'checkout' });
 
@@ -29,6 +31,8 @@ if (framework !== 'express' && framework !== 'fastify') {
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
 const gatewayTimeoutMs = Number(process.env.GATEWAY_TIMEOUT_MS ?? 2000);
+const halfOpenAfterMs = Number(process.env.BREAKER_HALF_OPEN_MS ?? 5000);
+const redisUrl = process.env.REDIS_URL === undefined || process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL;
 
 const db = createDatabase(process.env.DATABASE_URL, log);
 await migrate(db);
@@ -40,7 +44,13 @@ if (gatewayUrl === undefined) {
   gatewayUrl = ownGateway.url;
 }
 
-const checkout = createCheckout(db, createGatewayClient({ url: gatewayUrl, timeoutMs: gatewayTimeoutMs }), log);
+const payments = createPaymentPipeline({
+  gateway: createGatewayClient({ url: gatewayUrl }),
+  timeoutMs: gatewayTimeoutMs,
+  halfOpenAfterMs,
+  ...(redisUrl === undefined ? {} : { redisUrl }),
+});
+const checkout = createCheckout(db, payments, log);
 
 let closeServer: () => Promise<void>;
 let address: AddressInfo;
@@ -65,7 +75,7 @@ if (framework === 'fastify') {
       server.closeIdleConnections();
     });
 }
-log.info({ url: `http://${address.address}:${address.port}`, framework, gateway: gatewayUrl }, 'checkout listening');
+log.info({ url: `http://${address.address}:${address.port}`, framework, gateway: gatewayUrl, breaker: redisUrl === undefined ? 'local' : 'shared through Redis' }, 'checkout listening');
 
 // Stop taking requests, let the ones in flight finish, close the pool, then flush the telemetry.
 // With a SIGTERM handler of the app's own, faultline flushes and leaves the exit to the app.
@@ -77,6 +87,7 @@ function stop(signal: string): void {
   setTimeout(() => process.exit(1), 10_000).unref();
   void (async () => {
     await closeServer();
+    await payments.close();
     await ownGateway?.close();
     await db.end();
     await shutdown();

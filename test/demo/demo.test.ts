@@ -3,17 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { DatabaseUnavailable, ValidationError } from 'faultline';
+import { DatabaseUnavailable, OperationTimeout, ValidationError } from 'faultline';
 import { readCapture } from 'faultline/receiver';
-import { CardDeclined, FraudSuspected, GatewayFailed, GatewayTimeout, OrderAlreadyPaid, OrderNotFound } from '../../examples/checkout/errors.ts';
+import { CardDeclined, FraudSuspected, GatewayFailed, OrderAlreadyPaid, OrderNotFound } from '../../examples/checkout/errors.ts';
 import { cardDigits, TEST_CARDS } from '../../examples/checkout/test-cards.ts';
 import { runApp } from '../helpers/run-app.ts';
 
 // `npm run demo` end to end in its short mode: the real example under the preload, the real
 // PostgreSQL at 127.0.0.1:5432, the embedded receiver, and the feed as a user reads it.
 
-/** Every failure the example's traffic provokes, with the category and status it is defined with. */
-const TAXONOMY = [CardDeclined, FraudSuspected, GatewayTimeout, GatewayFailed, OrderNotFound, OrderAlreadyPaid, DatabaseUnavailable, ValidationError];
+/** Every failure the example's traffic provokes, with the category and status it is defined with (a hanging gateway: the payment pipeline's timeout). */
+const TAXONOMY = [CardDeclined, FraudSuspected, OperationTimeout, GatewayFailed, OrderNotFound, OrderAlreadyPaid, DatabaseUnavailable, ValidationError];
 
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -85,9 +85,20 @@ describe('npm run demo (examples/checkout/demo.js)', () => {
     const arrived = /error spans: (\d+) of (\d+) failed requests/.exec(summary);
     assert.ok(arrived, `the summary should say how many failures arrived as error spans${context}`);
     assert.equal(arrived[1], arrived[2], `every failed request should arrive as an error span${context}`);
-    const counted = /the app\.errors counter totals (\d+) for (\d+) failed requests/.exec(summary);
-    assert.ok(counted, `the summary should compare the counter with the failed requests${context}`);
-    assert.equal(counted[1], counted[2], `each failed request should be counted exactly once${context}`);
+    const counted = /the app\.errors counter totals (\d+) for (\d+) failed requests and (\d+) failures the policies dealt with \((\d+) retried, (\d+) answered by the fallback\)/.exec(summary);
+    assert.ok(counted, `the summary should compare the counter with the failed requests and the failures the policies dealt with${context}`);
+    assert.equal(Number(counted[1]), Number(counted[2]) + Number(counted[3]), `each failure should be counted exactly once${context}`);
+    assert.ok(Number(counted[4]) >= 1, `the gateway's failures should have been retried${context}`);
+
+    // The payment gateway outage: the breaker opens, probes, and closes once the gateway is back.
+    const outageAt = stdout.indexOf('── payment gateway outage');
+    assert.notEqual(outageAt, -1, `the demo should cut the payment gateway${context}`);
+    const afterOutage = stdout.slice(outageAt);
+    const opened = afterOutage.indexOf('── breaker payment-gateway opened');
+    const halfOpen = afterOutage.indexOf('── breaker payment-gateway half-open', opened);
+    const closed = afterOutage.indexOf('── breaker payment-gateway closed', halfOpen);
+    assert.ok(opened !== -1 && halfOpen !== -1 && closed !== -1, `the feed should show the breaker opening, probing and closing, in that order${context}`);
+    assert.ok(Number(counted[5]) >= 1, `charges refused by the open breaker should get the fallback's answer${context}`);
 
     const output = stdout + stderr;
     for (const number of Object.values(TEST_CARDS)) {

@@ -12,11 +12,19 @@ import { TelemetryFeed } from './telemetry-feed.ts';
 import { Traffic, type Exchange } from './traffic.ts';
 
 // The demo, start to end: check PostgreSQL, start the receiver (or pick the Collector), start the
-// payment gateway and the checkout under the preload, drive traffic with a database outage in the
-// middle, print the feed, and on the way out stop everything in order and print a summary.
+// payment gateway and the checkout under the preload, drive traffic with a database outage and then
+// a payment gateway outage in the middle (the checkout's breaker opens, probes and closes), print
+// the feed, and on the way out stop everything in order and print a summary.
 
 const GATEWAY_TIMEOUT_MS = 1000;
+/** The checkout's payment breaker: open → half-open after this (short, so the demo shows it recover). */
+const BREAKER_HALF_OPEN_MS = 1000;
+const BREAKER_NAME = 'payment-gateway';
 const OUTAGE_EVERY_MS = 60_000;
+/** Between the database coming back and the gateway going away. */
+const GATEWAY_OUTAGE_GAP_MS = 1500;
+/** After the gateway is back: time for a probe to close the breaker before a short run ends. */
+const BREAKER_RECOVERY_MS = 3500;
 
 function print(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -49,6 +57,7 @@ function outagePlan(durationMs: number | undefined): { firstAtMs: number; length
 
 async function runOutages(
   relay: OutageRelay,
+  gatewayRelay: OutageRelay,
   traffic: Traffic,
   durationMs: number | undefined,
   startedAt: number,
@@ -70,8 +79,19 @@ async function runOutages(
     } finally {
       relay.setDown(false);
       announce(style.green(style.bold(`${clock(Date.now())}  ── database back ──`)));
-      onOutageOver();
     }
+    await sleep(GATEWAY_OUTAGE_GAP_MS, undefined, { signal });
+    const gatewayLengthMs = Math.max(3000, lengthMs);
+    gatewayRelay.setDown(true);
+    announce(style.red(style.bold(`${clock(Date.now())}  ── payment gateway outage: connections to the gateway are cut for ${(gatewayLengthMs / 1000).toFixed(1)} s ──`)));
+    try {
+      await sleep(gatewayLengthMs, undefined, { signal });
+    } finally {
+      gatewayRelay.setDown(false);
+      announce(style.green(style.bold(`${clock(Date.now())}  ── payment gateway back ──`)));
+    }
+    await sleep(BREAKER_RECOVERY_MS, undefined, { signal });
+    onOutageOver();
     nextAt += OUTAGE_EVERY_MS;
   }
 }
@@ -146,13 +166,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const relay = await startOutageRelay(target.socket);
+  let gatewayRelay: OutageRelay | undefined;
   const env = telemetryEnv(options, receiver);
   const checkoutName = env.OTEL_SERVICE_NAME?.trim() || 'checkout';
   const durationMs = options.durationSeconds === undefined ? undefined : options.durationSeconds * 1000;
   const services: RunningService[] = [];
   const cleanUp = async () => {
     await Promise.all(services.map((service) => service.stop()));
-    await Promise.all([relay.close(), receiver?.close()]);
+    await Promise.all([relay.close(), gatewayRelay?.close(), receiver?.close()]);
   };
 
   try {
@@ -165,6 +186,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         GATEWAY_RANDOM_FAILURE_RATE: durationMs === undefined ? '0.02' : '0',
       }),
     );
+    // The checkout reaches the gateway through a relay too, which the demo cuts for the gateway outage.
+    const gatewayUrl = new URL(services[0]?.url ?? '');
+    gatewayRelay = await startOutageRelay({ host: gatewayUrl.hostname, port: Number(gatewayUrl.port) });
     services.push(
       await startService(checkoutName, 'server.ts', 'checkout listening', {
         ...env,
@@ -173,8 +197,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         HOST: '127.0.0.1',
         CHECKOUT_FRAMEWORK: options.framework,
         DATABASE_URL: target.connectionStringVia(relay.port),
-        PAYMENT_GATEWAY_URL: services[0]?.url,
+        PAYMENT_GATEWAY_URL: `http://127.0.0.1:${gatewayRelay.port}`,
         GATEWAY_TIMEOUT_MS: String(GATEWAY_TIMEOUT_MS),
+        BREAKER_HALF_OPEN_MS: String(BREAKER_HALF_OPEN_MS),
       }),
     );
   } catch (err) {
@@ -183,10 +208,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw err;
   }
   const [gateway, checkout] = services as [RunningService, RunningService];
+  const gatewayCut: OutageRelay = gatewayRelay;
 
   print(style.bold(`faultline demo · the checkout example on ${options.framework === 'express' ? 'Express 5' : 'Fastify 5'}, under node --import faultline/register`));
   print(`  checkout          ${checkout.url}   (POST /orders, POST /orders/:id/charges)`);
-  print(`  payment gateway   ${gateway.url}   (fake; answers by card number)`);
+  print(`  payment gateway   ${gateway.url}   (fake; answers by card number), through a relay the demo cuts for an outage`);
+  print(`  payments          retry > breaker ${BREAKER_NAME} (${process.env.REDIS_URL === undefined || process.env.REDIS_URL === '' ? 'local' : 'shared through REDIS_URL'}) > timeout, and a fallback while the breaker is open`);
   print(`  PostgreSQL        ${target.display}, through a relay the demo cuts for the outages`);
   print(
     receiver === undefined
@@ -222,10 +249,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
   const { stopped, signals } = waitForStop(durationMs, firstOutageOver);
   const outages = new AbortController();
-  const outageRun = runOutages(relay, traffic, durationMs, startedAt, outages.signal, announce, outageOver, style).catch(() => undefined); // eslint-disable-line faultline/no-blind-catch -- the outage loop ends by its own abort or a failed relay; the demo goes on either way
+  const outageRun = runOutages(relay, gatewayCut, traffic, durationMs, startedAt, outages.signal, announce, outageOver, style).catch(() => undefined); // eslint-disable-line faultline/no-blind-catch -- the outage loop ends by its own abort or a failed relay; the demo goes on either way
   const countsEveryMs = durationMs === undefined ? 10_000 : Math.min(10_000, Math.max(3000, durationMs / 3));
   let countsDueAt = startedAt + countsEveryMs;
   const ticker = setInterval(() => {
+    telemetryFeed?.noticeBreaker(BREAKER_NAME);
     telemetryFeed?.printDue();
     if (Date.now() >= countsDueAt) {
       countsDueAt += countsEveryMs;
@@ -255,6 +283,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       .catch(() => undefined); // eslint-disable-line faultline/no-blind-catch -- waitFor rejects only on its timeout; the counts below show what arrived
   }
   clearInterval(ticker);
+  telemetryFeed?.noticeBreaker(BREAKER_NAME);
   telemetryFeed?.printDue(true);
   signals();
 
@@ -272,16 +301,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     const withLogs = failedTraces.filter((id) => telemetryFeed.tracesWithLogs.has(id)).length;
     const redaction = checkRedaction(receiver);
     print(`  error spans: ${arrived} of ${failed.length} failed requests arrived as an error span with its trace ID`);
-    print(`  counted once: the app.errors counter totals ${counted} for ${failed.length} failed requests`);
+    const handled = telemetryFeed.handledFailures();
+    const expected = failed.length + handled.retried + handled.answered;
+    print(
+      `  counted once: the app.errors counter totals ${counted} for ${failed.length} failed requests and ${handled.retried + handled.answered} failures the policies dealt with (${handled.retried} retried, ${handled.answered} answered by the fallback)`,
+    );
     print(`  correlated logs: ${withLogs} of ${arrived} errors came with log lines of their own trace`);
     print(`  redaction: ${redaction.unredacted} card numbers in ${redaction.spans} spans and ${redaction.logs} log records; ${redaction.masked} masked as [REDACTED:card]`);
     if (arrived < failed.length) problems.push(`${failed.length - arrived} failed requests never arrived as error spans`);
-    if (counted !== failed.length) problems.push(`app.errors counted ${counted} errors for ${failed.length} failed requests`);
+    if (counted !== expected) problems.push(`app.errors counted ${counted} errors for ${failed.length} failed requests and ${expected - failed.length} failures the policies dealt with`);
     if (redaction.unredacted > 0) problems.push(`${redaction.unredacted} card numbers left the services unredacted`);
   } else {
     print(`  telemetry went to ${options.otlpEndpoint ?? ''}: look the trace IDs above up in your backend (with the compose stack: Grafana, Tempo, then the trace's logs in Loki)`);
   }
-  await relay.close();
+  await Promise.all([relay.close(), gatewayCut.close()]);
   if (durationMs === undefined && receiver?.viewerUrl !== undefined) await keepViewerOpen(receiver.viewerUrl);
   await receiver?.close();
   for (const problem of problems) process.stderr.write(`demo: ${problem}\n`);

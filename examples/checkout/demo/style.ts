@@ -7,6 +7,7 @@ export interface Style {
   yellow: (text: string) => string;
   green: (text: string) => string;
   cyan: (text: string) => string;
+  magenta: (text: string) => string;
 }
 
 export function colourWanted(stream: { isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>): boolean {
@@ -17,7 +18,7 @@ export function colourWanted(stream: { isTTY?: boolean }, env: Readonly<Record<s
 
 export function createStyle(enabled: boolean): Style {
   const sgr = (open: number, close: number) => (text: string) => (enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text);
-  return { bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), yellow: sgr(33, 39), green: sgr(32, 39), cyan: sgr(36, 39) };
+  return { bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), yellow: sgr(33, 39), green: sgr(32, 39), cyan: sgr(36, 39), magenta: sgr(35, 39) };
 }
 
 /** Server-side failures in red (they page someone), the client's in yellow. */

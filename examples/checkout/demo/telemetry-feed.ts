@@ -8,6 +8,13 @@ import { categoryColour, type Style } from './style.ts';
 
 const SPAN_KIND_SERVER = 2;
 const ERROR_COUNTER = 'app.errors';
+const RESILIENCE_EVENTS = 'resilience.events';
+/** The breaker's transitions, as the checkout counts them on resilience.events, and how the feed tells them. */
+const BREAKER_TRANSITIONS: readonly [event: string, says: string][] = [
+  ['circuit_opened', 'opened: charges fail fast with CIRCUIT_OPEN and get the fallback\'s deferred answer (202)'],
+  ['circuit_half_opened', 'half-open: the next charge probes the gateway'],
+  ['circuit_closed', 'closed: the probe went through, charges reach the gateway again'],
+];
 /** Log attributes that are noise in a one-line view (the error itself is in the header). */
 const HIDDEN_LOG_FIELDS = new Set(['name', 'component', 'err', 'hostname', 'pid']);
 
@@ -60,11 +67,16 @@ function shortValue(value: ReceivedValue): string {
 }
 
 function errorEntry(span: ReceivedSpan, holdMs: number): FeedEntry | undefined {
-  const exceptions = span.events.filter((event) => event.name === 'exception');
-  const outer = exceptions.find((event) => event.attributes['exception.index'] === 0) ?? exceptions[0];
-  if (outer === undefined) return undefined;
-  const firstCause = exceptions.find((event) => event.attributes['exception.index'] === 1);
   const status = span.attributes['http.response.status_code'];
+  // A request the policies saw through (a retried attempt, a fallback's answer) carries exception
+  // events too, but it did not fail: only error answers are the feed's.
+  if (typeof status === 'number' && status < 400) return undefined;
+  const exceptions = span.events.filter((event) => event.name === 'exception');
+  // The last recording is the failure the request ended with (earlier ones were retried attempts).
+  const outerAt = exceptions.findLastIndex((event) => event.attributes['exception.index'] === 0);
+  const outer = exceptions[outerAt] ?? exceptions[0];
+  if (outer === undefined) return undefined;
+  const firstCause = exceptions.slice(outerAt).find((event) => event.attributes['exception.index'] === 1);
   const method = text(span.attributes['http.request.method']) ?? '';
   const route = text(span.attributes['http.route']) ?? text(span.attributes['url.path']) ?? '';
   const notes = outer.attributes['exception.notes'];
@@ -95,6 +107,8 @@ export class TelemetryFeed {
   readonly #options: Required<TelemetryFeedOptions>;
   readonly #pending: (FeedEntry | Announcement)[] = [];
   readonly #statusByType = new Map<string, number>();
+  readonly #breakerCounts = new Map<string, number>();
+  readonly #lastTransition = new Map<string, string>();
 
   constructor(receiver: OtlpReceiver, options: TelemetryFeedOptions) {
     this.#receiver = receiver;
@@ -118,6 +132,41 @@ export class TelemetryFeed {
       const lines = item.kind === 'announcement' ? ['', item.line] : this.#render(item);
       for (const line of lines) this.#options.write(line);
     }
+  }
+
+  /**
+   * Announces each transition of the breaker `policy` counted since the last call (from the
+   * checkout's resilience.events counter: it is exported every second, so a line comes up to a
+   * second after the transition).
+   */
+  noticeBreaker(policy: string): void {
+    const { style } = this.#options;
+    const pending = new Map<string, number>();
+    for (const [event] of BREAKER_TRANSITIONS) {
+      const key = `${policy}\u0000${event}`;
+      const count = this.#receiver.latestSum(RESILIENCE_EVENTS, { 'resilience.policy': policy, 'resilience.event': event });
+      pending.set(event, Math.max(0, count - (this.#breakerCounts.get(key) ?? 0)));
+      this.#breakerCounts.set(key, Math.max(this.#breakerCounts.get(key) ?? 0, count));
+    }
+    // Several transitions between two exports come out in the order a breaker goes through them.
+    for (;;) {
+      const last = this.#lastTransition.get(policy);
+      const order = last === 'circuit_opened' ? ['circuit_half_opened', 'circuit_opened', 'circuit_closed'] : last === 'circuit_half_opened' ? ['circuit_closed', 'circuit_opened', 'circuit_half_opened'] : ['circuit_opened', 'circuit_half_opened', 'circuit_closed'];
+      const next = order.find((event) => (pending.get(event) ?? 0) > 0);
+      if (next === undefined) break;
+      pending.set(next, (pending.get(next) ?? 0) - 1);
+      this.#lastTransition.set(policy, next);
+      const says = BREAKER_TRANSITIONS.find(([event]) => event === next)?.[1] ?? next;
+      this.announce(style.magenta(style.bold(`${clock(Date.now())}  ── breaker ${policy} ${says} ──`)));
+    }
+  }
+
+  /** Failures the checkout's policies dealt with (each recorded once, though its request did not fail): retried attempts and fallback answers. */
+  handledFailures(): { retried: number; answered: number } {
+    return {
+      retried: this.#receiver.latestSum(RESILIENCE_EVENTS, { 'resilience.event': 'retry' }),
+      answered: this.#receiver.latestSum(RESILIENCE_EVENTS, { 'resilience.event': 'fallback' }),
+    };
   }
 
   /** Per type: the current total of the `app.errors` counter, with the category it carries. */
