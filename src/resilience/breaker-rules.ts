@@ -29,6 +29,13 @@ export interface Outcomes {
   failures: number;
   /** Failures after the last success of the batch (all of them when there was no success). */
   trailingFailures: number;
+  /**
+   * The shared count of consecutive failures the process had last heard when it counted these
+   * outcomes. Its successes came after those failures and reset them; failures reported since
+   * may have come after the successes, so a success does not reset them (a late report of
+   * another process's success cannot undo failures). Undefined: all of them (one process).
+   */
+  knownFailures?: number;
 }
 
 export type Transition = 'opened' | 'half_opened' | 'closed';
@@ -45,6 +52,8 @@ export interface CircuitSnapshot {
   readonly granted: boolean;
   /** Openings since the breaker last closed (the backoff's exponent). */
   readonly openings: number;
+  /** Consecutive counted failures so far (consecutive mode). */
+  readonly failures: number;
 }
 
 const ONE_SUCCESS: Outcomes = Object.freeze({ successes: 1, failures: 0, trailingFailures: 0 });
@@ -115,7 +124,12 @@ export class LocalCircuit {
     const now = this.#now();
     let transition: Transition | undefined;
     if (this.#state === 'closed' && seen === this.#generation && (outcomes.successes > 0 || outcomes.failures > 0)) {
-      this.#failures = outcomes.successes > 0 ? outcomes.trailingFailures : this.#failures + outcomes.failures;
+      if (outcomes.successes > 0) {
+        const after = outcomes.knownFailures === undefined ? 0 : Math.max(0, this.#failures - outcomes.knownFailures);
+        this.#failures = after + outcomes.trailingFailures;
+      } else {
+        this.#failures += outcomes.failures;
+      }
       let tripped = this.#rules.consecutiveFailures > 0 && this.#failures >= this.#rules.consecutiveFailures;
       if (this.#rules.failureRate > 0) {
         const bucket = Math.floor(now / this.#rules.bucketMs);
@@ -208,6 +222,6 @@ export class LocalCircuit {
     let waitMs = 0;
     if (this.#state === 'open') waitMs = Math.max(0, this.#retryAt - now);
     else if (this.#state === 'half_open') waitMs = Math.max(0, this.#probeUntil - now);
-    return { state: this.#state, generation: this.#generation, waitMs, transition, granted, openings: this.#openings };
+    return { state: this.#state, generation: this.#generation, waitMs, transition, granted, openings: this.#openings, failures: this.#failures };
   }
 }

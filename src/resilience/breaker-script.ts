@@ -21,8 +21,9 @@ import type { BreakerRules, Outcomes, ProbeVerdict } from './breaker-rules.ts';
 //
 // ARGV: 1 op (sync | acquire | settle), 2 the generation the caller acted under, 3-11 the rules,
 // 12 the key's TTL in ms, then the op's own: sync 13-15 successes, failures, trailing failures;
-// acquire 13 token; settle 13 token, 14 verdict (success | failure | release).
-// Answer: { state, gen, wait ms, transition ('' | opened | half_opened | closed), granted 0|1, opens }.
+// 16 the consecutive failures the caller last heard of; acquire 13 token; settle 13 token,
+// 14 verdict (success | failure | release).
+// Answer: { state, gen, wait ms, transition ('' | opened | half_opened | closed), granted 0|1, opens, fails }.
 export const BREAKER_SCRIPT = `
 local key = KEYS[1]
 local op = ARGV[1]
@@ -98,8 +99,17 @@ if op == 'sync' then
   local successes = tonumber(ARGV[13])
   local failures = tonumber(ARGV[14])
   local trailing = tonumber(ARGV[15])
+  local known = tonumber(ARGV[16])
   if state == 'closed' and seen == gen and (successes > 0 or failures > 0) then
-    if successes > 0 then fails = trailing else fails = fails + failures end
+    if successes > 0 then
+      -- The successes came after the failures the caller knew of: those are reset. Failures
+      -- reported since may have come after them and stay.
+      local after = fails - known
+      if after < 0 then after = 0 end
+      fails = after + trailing
+    else
+      fails = fails + failures
+    end
     dirty = true
     local tripped = consecutive > 0 and fails >= consecutive
     if rate > 0 then
@@ -162,7 +172,7 @@ end
 local wait = 0
 if state == 'open' then wait = retryAt - now elseif state == 'half_open' then wait = probeUntil - now end
 if wait < 0 then wait = 0 end
-return { state, string.format('%d', gen), string.format('%d', wait), transition, tostring(granted), tostring(opens) }
+return { state, string.format('%d', gen), string.format('%d', wait), transition, tostring(granted), tostring(opens), tostring(fails) }
 `;
 
 /** SHA1 of the script, for EVALSHA. */
@@ -193,7 +203,7 @@ export function scriptArguments(call: ScriptCall, rules: BreakerRules, ttlMs: nu
   const head = [call.op, String(call.seen), ...ruleArguments(rules, ttlMs)];
   switch (call.op) {
     case 'sync':
-      return [...head, String(call.outcomes.successes), String(call.outcomes.failures), String(call.outcomes.trailingFailures)];
+      return [...head, String(call.outcomes.successes), String(call.outcomes.failures), String(call.outcomes.trailingFailures), String(call.outcomes.knownFailures ?? 0)];
     case 'acquire':
       return [...head, call.token];
     case 'settle':

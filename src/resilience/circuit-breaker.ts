@@ -167,6 +167,8 @@ interface SharedView {
   /** Open: when a probe may start. Half-open: when the probe's reservation lapses. Local clock. */
   until: number;
   openings: number;
+  /** Consecutive failures the store last reported: what this process's successes since then reset. */
+  failures: number;
 }
 
 /** A call admitted as the half-open probe. */
@@ -212,7 +214,7 @@ class Breaker implements CircuitBreaker {
   readonly #store: RedisBreakerStore | undefined;
   readonly #local: LocalCircuit;
   #mode: Mode;
-  #view: SharedView = { state: 'closed', generation: 0, until: 0, openings: 0 };
+  #view: SharedView = { state: 'closed', generation: 0, until: 0, openings: 0, failures: 0 };
   #pending: Outcomes = noOutcomes();
   #inflight: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
@@ -372,6 +374,7 @@ class Breaker implements CircuitBreaker {
     if (this.#mode === 'shared') {
       this.#pending.successes += 1;
       this.#pending.trailingFailures = 0;
+      this.#pending.knownFailures = this.#view.failures;
       return;
     }
     this.#report(this.#local.success());
@@ -455,7 +458,7 @@ class Breaker implements CircuitBreaker {
 
   #adopt(snapshot: CircuitSnapshot): void {
     if (snapshot.generation < this.#view.generation) return;
-    this.#view = { state: snapshot.state, generation: snapshot.generation, until: Date.now() + snapshot.waitMs, openings: snapshot.openings };
+    this.#view = { state: snapshot.state, generation: snapshot.generation, until: Date.now() + snapshot.waitMs, openings: snapshot.openings, failures: snapshot.failures };
     this.#report(snapshot.transition);
   }
 

@@ -175,8 +175,8 @@ function toUnavailable(error: unknown): StoreUnavailable {
 }
 
 function parseReply(reply: unknown): CircuitSnapshot {
-  if (!Array.isArray(reply) || reply.length < 6) throw new StoreUnavailable('the breaker script answered in an unknown shape');
-  const [state, generation, wait, transition, granted, openings] = reply.map((item) => (Buffer.isBuffer(item) ? item.toString() : String(item)));
+  if (!Array.isArray(reply) || reply.length < 7) throw new StoreUnavailable('the breaker script answered in an unknown shape');
+  const [state, generation, wait, transition, granted, openings, failures] = reply.map((item) => (Buffer.isBuffer(item) ? item.toString() : String(item)));
   if (state === undefined || !STATES.includes(state)) throw new StoreUnavailable(`the breaker script answered an unknown state ${String(state)}`);
   return {
     state: state as CircuitState,
@@ -185,6 +185,7 @@ function parseReply(reply: unknown): CircuitSnapshot {
     transition: transition !== undefined && TRANSITIONS.includes(transition) ? (transition as Transition) : undefined,
     granted: granted === '1',
     openings: Number(openings),
+    failures: Number(failures),
   };
 }
 

@@ -274,3 +274,19 @@ describe('circuit breaker shared through Redis', () => {
     assert.equal(breaker.state, 'open');
   });
 });
+
+describe('consecutive failures shared through Redis', () => {
+  test('a success reported late by another process does not undo failures it had not heard of', async () => {
+    // b's sync interval is long: its success stays in memory until after a's failures.
+    const prefix = `test:breaker:${runId}:late-success:`;
+    const fast = redisBreakerStore({ client: nodeRedis, prefix, syncIntervalMs: 50, commandTimeoutMs: 2000 });
+    const slow = redisBreakerStore({ client: nodeRedis, prefix, syncIntervalMs: 60_000, commandTimeoutMs: 2000 });
+    const a = await ready({ name: 'late', consecutiveFailures: 3, halfOpenAfter: 60_000, store: fast });
+    const b = await ready({ name: 'late', consecutiveFailures: 3, halfOpenAfter: 60_000, store: slow });
+    assert.equal(await outcome(b, ok), 'ok', 'b counts a success, and reports it only with its next failure');
+    assert.deepEqual(await outcomes(a, dependencyDown, 2), ['DEPENDENCY_FAILED', 'DEPENDENCY_FAILED']);
+    assert.equal(await outcome(b, dependencyDown), 'DEPENDENCY_FAILED', 'b reports its success and a failure after it');
+    assert.equal(b.state, 'open', 'a\'s two failures came after b\'s last sync, so b\'s success does not reset them: 2 + 1');
+    assert.equal(await nodeRedis.hGet(`${prefix}late`, 'state'), 'open');
+  });
+});

@@ -19,7 +19,7 @@ const STALENESS_MS = SYNC_MS + TIMEOUT_MS;
 // Longer than the staleness bound, so that waiting for the bound never makes a probe due; no
 // backoff here (multiplier 1): the in-process suite covers it.
 const HALF_OPEN_MS = 4000;
-const RESERVATION_MS = 3000;
+const RESERVATION_MS = 4000;
 
 function appEnv(redisUrl: string, stubUrl: string, prefix: string, client: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return {
@@ -99,8 +99,11 @@ describe('one breaker shared by three processes through Redis', () => {
 
     // The generation rule: a's probe outlives its reservation; b probes after it and fails; a's
     // late success belongs to an earlier generation and must not close the breaker.
+    // First let every process's successes reach Redis (they go with the next sync): a success
+    // reported late would otherwise reset the count between a's failures.
+    await sleep(STALENESS_MS);
     stub.mode = 'fail';
-    await a.calls(3);
+    assert.equal((await a.calls(3)).state, 'open');
     await sleep(HALF_OPEN_MS + STALENESS_MS);
     stub.mode = 'hold';
     const lateProbe = a.calls(1);
@@ -122,6 +125,8 @@ describe('one breaker shared by three processes through Redis', () => {
     stub.mode = 'hold';
     void b.calls(1).catch(() => undefined);
     await stub.waitForCount(heldCount + 2);
+    // Long enough for b's metric reader (every 500 ms) to export the grant it counted, well within the reservation.
+    await sleep(1500);
     b.kill();
     await b.run.exited;
     apps = [a, c];
@@ -132,6 +137,18 @@ describe('one breaker shared by three processes through Redis', () => {
     assert.deepEqual((await c.calls(1)).outcomes, ['ok'], 'c probed after the reservation lapsed, and closed the breaker');
     assert.equal(await redis.hGet(key, 'state'), 'closed');
     for (const app of apps) assert.equal((await app.state()).unhandled, 0);
+
+    // Each transition counted once across the processes, by the process whose call made it:
+    // opened by a twice and by b's failed probe; half-opened by the three grants (phase two, a's
+    // late probe, b's last); closed by the two successful probes.
+    const exits = await Promise.all(apps.map((app) => app.exit()));
+    apps = [];
+    for (const exit of exits) assert.doesNotMatch(exit.stderr, /Error|unavailable|dropping/, 'no warning and no error while Redis was up');
+    const events = (event: string) => receiver.latestSum('resilience.events', { 'resilience.policy': 'payments', 'resilience.event': event });
+    await receiver.waitFor(() => events('circuit_closed') === 2, { description: 'the last close reached the receiver' });
+    assert.equal(events('circuit_opened'), 3);
+    assert.equal(events('circuit_half_opened'), 3);
+    assert.equal(events('store_unavailable'), 0);
   });
 });
 
