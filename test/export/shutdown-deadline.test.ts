@@ -18,11 +18,11 @@ async function begin(timeoutMs: number, hasSpool: boolean): Promise<{ deadline: 
 }
 
 describe('the shutdown deadline (FAULTLINE_SHUTDOWN_TIMEOUT_MS) is split so that everything fits inside it', () => {
-  test('the teardown reserve is a tenth of the timeout, at most 100 ms', () => {
-    assert.equal(teardownReserveMs(500), 50);
-    assert.equal(teardownReserveMs(999), 99);
-    assert.equal(teardownReserveMs(1000), 100);
-    assert.equal(teardownReserveMs(2000), 100);
+  test('the teardown reserve is a third of the timeout, at most 150 ms', () => {
+    assert.equal(teardownReserveMs(300), 100);
+    assert.equal(teardownReserveMs(449), 149);
+    assert.equal(teardownReserveMs(450), 150);
+    assert.equal(teardownReserveMs(2000), 150);
     assert.equal(teardownReserveMs(0), 0);
   });
 
@@ -37,17 +37,17 @@ describe('the shutdown deadline (FAULTLINE_SHUTDOWN_TIMEOUT_MS) is split so that
   test('without a spool, exports may use the whole timeout less the teardown reserve', async () => {
     const { deadline, before, after } = await begin(2000, false);
     assert.ok(deadline.began >= before && deadline.began <= after, 'the clock starts when the ending begins');
-    assert.equal(deadline.end - deadline.began, 1900);
+    assert.equal(deadline.end - deadline.began, 1850);
     assert.equal(deadline.spoolAt, deadline.end, 'nothing is kept for a spool that does not exist');
   });
 
   test('with a spool, exports stop early enough to write what is left before the end', async () => {
     const { deadline } = await begin(2000, true);
-    assert.equal(deadline.end - deadline.began, 1900);
-    assert.equal(deadline.spoolAt - deadline.began, 1650);
+    assert.equal(deadline.end - deadline.began, 1850);
+    assert.equal(deadline.spoolAt - deadline.began, 1600);
     const short = (await begin(200, true)).deadline;
-    assert.equal(short.end - short.began, 180);
-    assert.equal(short.spoolAt - short.began, 130);
+    assert.equal(short.end - short.began, 134);
+    assert.equal(short.spoolAt - short.began, 84);
   });
 
   test('a zero timeout ends at once, never before the clock started', async () => {
