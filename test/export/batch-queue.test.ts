@@ -192,7 +192,8 @@ describe('drop accounting', () => {
 
   it('the first drop of each signal prints one warning naming the count, the reason and the counter', async () => {
     // A module instance of its own: no signal has warned yet.
-    const drops = (await import('../../src/export/drops.ts?warnings')) as typeof import('../../src/export/drops.ts');
+    const instance = '../../src/export/drops.ts?warnings';
+    const drops = (await import(instance)) as typeof import('../../src/export/drops.ts');
     const lines: string[] = [];
     const write = process.stderr.write;
     process.stderr.write = ((chunk: string) => {

@@ -59,7 +59,7 @@ describe('the status of an error that carries its own (http-errors, body-parser,
 
   test("an AppError's own httpStatus wins; one outside 400–599 falls back to its category", () => {
     const Teapot = defineError({ code: 'TEAPOT', category: 'conflict', httpStatus: 418 });
-    assert.equal(problemFor(new Teapot()).status, 418);
+    assert.equal(problemFor(new Teapot('short and stout')).status, 418);
     assert.equal(problemFor(new AppError('x', { code: 'ODD', category: 'conflict', httpStatus: 200 })).status, 409);
     assert.equal(problemFor(new AppError('x', { code: 'ODD', category: 'not_found', httpStatus: 600 })).status, 404);
     assert.equal(problemFor(new AppError('x', { code: 'ODD', category: 'not_found', httpStatus: 410.5 })).status, 404);
