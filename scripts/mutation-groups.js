@@ -21,7 +21,7 @@ export const GROUPS = [
     name: 'error-model',
     description: 'Error classes: defineError, AppError and the categories',
     mutate: ['src/errors/define-error.ts', 'src/errors/app-error.ts', 'src/errors/category.ts'],
-    command: nodeTest(['test/errors/app-error.test.ts', 'test/errors/catalog.test.ts', 'test/errors/classify.test.ts', 'test/errors/record-error.test.ts']),
+    command: nodeTest(['test/errors/define-error-warnings.test.ts', 'test/errors/app-error.test.ts', 'test/errors/catalog.test.ts', 'test/errors/classify.test.ts', 'test/errors/record-error.test.ts']),
     break: 80,
   },
   {
