@@ -100,6 +100,7 @@ describe('what a defined class is made of', () => {
     const Defined = defineError({ code: 'W_PROTO_NAME', category: 'conflict' });
     const err = new Defined('x');
     assert.equal(err.name, 'WProtoNameError');
+    assert.deepEqual(Object.getOwnPropertyDescriptor(Defined.prototype, 'name'), { value: 'WProtoNameError', writable: true, enumerable: false, configurable: true });
     assert.deepEqual(Object.keys(err).includes('name'), false);
     err.name = 'Renamed';
     assert.equal(err.name, 'Renamed');
@@ -122,6 +123,7 @@ describe('AppError construction', () => {
 
   it('makes details a frozen object: objects as they are, anything else under `value`, null as none', () => {
     assert.equal(new AppError('x', { code: 'W', category: 'conflict', details: null as never }).details, undefined);
+    assert.equal(new AppError('x', { code: 'W', category: 'conflict' }).details, undefined);
     const list = new AppError('x', { code: 'W', category: 'conflict', details: [1, 2] as never }).details;
     assert.deepEqual(list, { value: [1, 2] });
     assert.ok(Object.isFrozen(list));
