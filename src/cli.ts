@@ -10,6 +10,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   doctor: { summary: 'tell why telemetry is not arriving (configuration, endpoints, installed copies)', run: async (args) => (await import('./doctor/cli.ts')).main(args) },
+  incident: { summary: 'start a postmortem and a regression test from captured telemetry; check every incident is guarded', run: async (args) => (await import('./incidents/cli.ts')).main(args) },
 };
 
 const USAGE = `usage: faultline <command> [options]

@@ -361,6 +361,17 @@ describe('OTLP receiver: HTTP contract', () => {
     });
   });
 
+  it('keeps the headers of each request, names lowercased', async () => {
+    await withReceiver({}, async (receiver) => {
+      const answer = await post(`${receiver.url}/v1/logs`, new Uint8Array(0), { 'content-type': 'application/x-protobuf', 'X-Api-Key': 'k-1', authorization: 'Bearer t' });
+      assert.equal(answer.status, 200);
+      const headers = receiver.requests[0]?.headers;
+      assert.equal(headers?.['x-api-key'], 'k-1');
+      assert.equal(headers?.authorization, 'Bearer t');
+      assert.equal(headers?.['content-type'], 'application/x-protobuf');
+    });
+  });
+
   it('reads the OTLP/JSON mapping: hex ids, enum names, snake_case names, int64 as numbers or strings, bytes as base64', async () => {
     await withReceiver({}, async (receiver) => {
       const response = await post(`${receiver.url}/v1/traces`, spanJson('4BF92F3577B34DA6A3CE929D0E0E4736'), { 'content-type': 'application/json' });

@@ -6,6 +6,7 @@ import { warnOnce } from '../warn.ts';
 import { QueuedLogRecordProcessor } from './log-processor.ts';
 import { QueuedSpanProcessor } from './span-processor.ts';
 import { LazyExporter } from './lazy-exporter.ts';
+import { unrefAgentFactory } from './unref-agent.ts';
 import { EncodedSpanBatch } from './otlp-trace-encoder.ts';
 import { WorkerSpanExporter, workerMetricExporter } from './worker-exporters.ts';
 
@@ -37,7 +38,8 @@ export function createLogProcessors(config: FaultlineConfig): LogRecordProcessor
   const processors: LogRecordProcessor[] = [];
   for (const name of new Set(config.logsExporter)) {
     if (name === 'otlp') {
-      const options = otlpOptions(config.otlp.logs);
+      // On the app's thread: an export in flight must not keep a finished app alive past the deadline.
+      const options = { ...otlpOptions(config.otlp.logs), httpAgentOptions: unrefAgentFactory(config.otlp.logs.tls) };
       const json = config.otlp.logs.protocol === 'http/json';
       const exporter = new LazyExporter<ReadableLogRecord[]>(async () =>
         json ? new (await import('@opentelemetry/exporter-logs-otlp-http')).OTLPLogExporter(options) : new (await import('@opentelemetry/exporter-logs-otlp-proto')).OTLPLogExporter(options),

@@ -3,7 +3,10 @@ import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type protobuf from 'protobufjs';
 import type { Signal } from '../config.ts';
-import { keepBigIntegersExact } from './decode.ts';
+import { keepBigIntegersExact, messageFromJson, plainObject } from './decode.ts';
+import { logsFromRequest, metricPointsFromRequest, spansFromRequest } from './normalize.ts';
+import { loadSchema } from './schema.ts';
+import type { ReceivedLogRecord, ReceivedMetricPoint, ReceivedSpan } from './types.ts';
 
 // The capture file (`faultline-receiver --save capture.jsonl`): every export request the receiver
 // accepted, one OTLP/JSON Export*ServiceRequest per line with a `signal` member in front, appended as
@@ -200,4 +203,31 @@ export function parseCaptureLine(path: string, line: number, text: string): Capt
   const byKey = SIGNALS.filter((candidate) => Object.hasOwn(request, RESOURCE_KEYS[candidate]));
   if (byKey.length !== 1) throw new CaptureFormatError(path, line, 'no signal, and not exactly one of resourceSpans, resourceMetrics, resourceLogs');
   return { signal: byKey[0] as Signal, request, line };
+}
+
+/** What one capture entry holds, in the shapes the receiver hands out (only its own signal is non-empty). */
+export interface CaptureContents {
+  spans: ReceivedSpan[];
+  logs: ReceivedLogRecord[];
+  metrics: ReceivedMetricPoint[];
+}
+
+/**
+ * The spans, log records or metric points of one capture entry, decoded with the official OTLP
+ * schema as the receiver decodes what it receives. Throws a CaptureFormatError naming the line when
+ * the request does not match OTLP.
+ */
+export function decodeCaptureEntry(path: string, entry: CaptureEntry): CaptureContents {
+  const type = loadSchema().requests[entry.signal];
+  let plain: unknown;
+  try {
+    plain = plainObject(type, messageFromJson(type, entry.request));
+  } catch (error) {
+    throw new CaptureFormatError(path, entry.line, (error as Error).message, { cause: error });
+  }
+  return {
+    spans: entry.signal === 'traces' ? spansFromRequest(plain) : [],
+    logs: entry.signal === 'logs' ? logsFromRequest(plain) : [],
+    metrics: entry.signal === 'metrics' ? metricPointsFromRequest(plain) : [],
+  };
 }

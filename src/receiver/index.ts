@@ -2,8 +2,8 @@
 export { startReceiver } from './receiver.ts';
 export type { OtlpReceiver, ReceiverOptions, WaitForOptions } from './receiver.ts';
 export { formatLogLine, formatMetricBatchLine, formatSpanLine } from './format.ts';
-export { CaptureFileError, CaptureFormatError, readCapture } from './capture.ts';
-export type { CaptureEntry } from './capture.ts';
+export { CaptureFileError, CaptureFormatError, decodeCaptureEntry, parseCaptureLine, readCapture } from './capture.ts';
+export type { CaptureContents, CaptureEntry } from './capture.ts';
 export type { ViewerOptions, ViewerStats } from './viewer/viewer.ts';
 export type { Signal } from '../config.ts';
 export type {

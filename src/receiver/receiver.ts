@@ -278,6 +278,7 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
       signal,
       contentType: media,
       encoding: (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase() || 'identity',
+      headers: headersOf(request),
       bytes: 0,
       at: Date.now(),
     };
@@ -466,6 +467,14 @@ function openCapture(path: string): CaptureWriter {
 function signalOf(url: string | undefined): Signal | undefined {
   const path = (url ?? '').split('?', 1)[0] ?? '';
   return Object.hasOwn(SIGNAL_PATHS, path) ? SIGNAL_PATHS[path] : undefined;
+}
+
+function headersOf(request: http.IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
 }
 
 function reply(response: http.ServerResponse, status: number, contentType: string, body: string | Uint8Array): void {

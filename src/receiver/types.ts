@@ -107,6 +107,11 @@ export interface ReceivedRequest {
   contentType: string;
   /** The Content-Encoding ('identity' when none). */
   encoding: string;
+  /**
+   * The request's headers, names lowercased, repeated ones joined with ', ' (as Node does): what an
+   * exporter sent besides the body, e.g. the OTEL_EXPORTER_OTLP_HEADERS a collector authenticates with.
+   */
+  headers: Record<string, string>;
   /** Body size on the wire (before decompression). */
   bytes: number;
   /** Epoch milliseconds when the body had arrived. */
