@@ -88,6 +88,15 @@ describe('BatchQueue', () => {
     assert.equal(sent.length, 0);
   });
 
+  it('what is left after an export goes after the delay, with no further push or flush', async () => {
+    const { q, sent } = queue({ maxQueueSize: 100, maxBatchSize: 2, delayMillis: 5 });
+    for (const item of [1, 2, 3]) q.push(item);
+    sent[0]!.done(ok);
+    await until(() => sent.length === 2);
+    assert.deepEqual(sent[1]!.items, [3]);
+    sent[1]!.done(ok);
+  });
+
   it('a batch is never larger than the queue', () => {
     const { q, sent } = queue({ maxQueueSize: 2, maxBatchSize: 10 });
     q.push(1);
