@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BatchQueue } from '../../src/export/batch-queue.ts';
 import { arrayBatch, type SealedBatch } from '../../src/export/batches.ts';
-import { droppedItems, droppedTelemetry, recordDrop, recordSpooled, spooledTelemetry } from '../../src/export/drops.ts';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { droppedItems, droppedTelemetry, observeDrops, recordDrop, recordSpooled, spooledTelemetry } from '../../src/export/drops.ts';
+import { CollectingReader } from '../helpers/in-memory-sdk.ts';
 
 // The queue every signal goes through: bounded memory, one export at a time, and every item that
 // will never reach the collector counted under a reason (the `faultline.telemetry.dropped` counter).
@@ -45,27 +47,54 @@ describe('BatchQueue', () => {
     q.push(2);
     assert.equal(sent.length, 0, 'a partial batch waits');
     assert.equal(q.size, 2);
-    q.push(3);
-    assert.deepEqual(sent.map((s) => s.items), [[1, 2, 3]]);
-    assert.equal(q.size, 0, 'the batch in flight is no longer queued');
+    await until(() => sent.length === 1);
+    assert.deepEqual(sent[0]!.items, [1, 2], 'the partial batch went out after the delay');
     sent[0]!.done(ok);
-    q.push(4);
-    await until(() => sent.length === 2);
-    assert.deepEqual(sent[1]!.items, [4], 'the partial batch went out after the delay');
+    await tick();
+    for (const item of [3, 4, 5]) q.push(item);
+    assert.deepEqual(sent[1]!.items, [3, 4, 5], 'a full batch goes at once');
+    assert.equal(q.size, 0, 'the batch in flight is no longer queued');
     sent[1]!.done(ok);
   });
 
-  it('after an export, a waiting full batch goes at once and a partial one after the delay', async () => {
-    const { q, sent } = queue({ maxQueueSize: 100, maxBatchSize: 2, delayMillis: 5 });
+  it('after an export, a waiting full batch goes at once; a partial one waits, and keeps filling', async () => {
+    const { q, sent } = queue({ maxQueueSize: 100, maxBatchSize: 2, delayMillis: 60_000 });
     for (const item of [1, 2, 3, 4, 5]) q.push(item);
     assert.equal(sent.length, 1, 'one export at a time');
     sent[0]!.done(ok);
     await tick();
     assert.deepEqual(sent.map((s) => s.items), [[1, 2], [3, 4]]);
     sent[1]!.done(ok);
-    await until(() => sent.length === 3);
-    assert.deepEqual(sent[2]!.items, [5]);
+    await tick();
+    assert.equal(sent.length, 2, 'the partial batch waits for the delay');
+    q.push(6);
+    const flushed = q.flush();
+    assert.deepEqual(sent[2]!.items, [5, 6], 'the partial batch kept filling up to the batch size');
     sent[2]!.done(ok);
+    await flushed;
+  });
+
+  it('a zero-size queue refuses everything, even with an overflow', () => {
+    const spilled: number[] = [];
+    const { q, sent } = queue({ maxQueueSize: 0, maxBatchSize: 2 }, (batch) => {
+      spilled.push(batch.count);
+      return true;
+    });
+    const before = dropped('queue_full');
+    q.push(1);
+    assert.equal(dropped('queue_full') - before, 1);
+    assert.equal(q.size, 0);
+    assert.deepEqual(spilled, []);
+    assert.equal(sent.length, 0);
+  });
+
+  it('what is left after an export goes after the delay, with no further push or flush', async () => {
+    const { q, sent } = queue({ maxQueueSize: 100, maxBatchSize: 2, delayMillis: 5 });
+    for (const item of [1, 2, 3]) q.push(item);
+    sent[0]!.done(ok);
+    await until(() => sent.length === 2);
+    assert.deepEqual(sent[1]!.items, [3]);
+    sent[1]!.done(ok);
   });
 
   it('a batch is never larger than the queue', () => {
@@ -125,6 +154,18 @@ describe('BatchQueue', () => {
     assert.equal(q.size, 0);
   });
 
+  it('a failed export without an error is counted, and the queue goes on', async () => {
+    const { q, sent } = queue({ maxQueueSize: 10, maxBatchSize: 1 });
+    const before = dropped('export_failed');
+    q.push(1);
+    q.push(2);
+    sent[0]!.done({ code: ExportResultCode.FAILED });
+    await tick();
+    assert.equal(dropped('export_failed') - before, 1);
+    assert.deepEqual(sent[1]!.items, [2]);
+    sent[1]!.done(ok);
+  });
+
   it('flush exports everything queued, partial batches too, and waits for the answers', async () => {
     const { q, sent } = queue({ maxQueueSize: 10, maxBatchSize: 2 });
     for (const item of [1, 2, 3]) q.push(item);
@@ -178,6 +219,29 @@ describe('BatchQueue', () => {
 });
 
 describe('drop accounting', () => {
+  it('is exported as faultline.telemetry.dropped (signal, reason) and faultline.telemetry.spooled (signal)', async () => {
+    const reader = new CollectingReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    observeDrops(provider.getMeter('faultline'));
+    recordDrop('traces', 'spool_corrupt', 4);
+    recordSpooled('traces', 9);
+    const { resourceMetrics } = await reader.collect();
+    const metrics = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
+    const point = (name: string, attributes: Record<string, string>): unknown =>
+      metrics
+        .find((metric) => metric.descriptor.name === name)
+        ?.dataPoints.find((candidate) => Object.entries(attributes).every(([key, value]) => candidate.attributes[key] === value))?.value;
+    const droppedMetric = metrics.find((metric) => metric.descriptor.name === 'faultline.telemetry.dropped');
+    assert.equal(droppedMetric?.descriptor.unit, '{item}');
+    assert.notEqual(droppedMetric?.descriptor.description, '');
+    assert.equal(point('faultline.telemetry.dropped', { signal: 'traces', reason: 'spool_corrupt' }), droppedTelemetry()['traces|spool_corrupt']);
+    assert.equal(point('faultline.telemetry.spooled', { signal: 'traces' }), spooledTelemetry().traces);
+    const spooledMetric = metrics.find((metric) => metric.descriptor.name === 'faultline.telemetry.spooled');
+    assert.equal(spooledMetric?.descriptor.unit, '{item}');
+    assert.notEqual(spooledMetric?.descriptor.description, '');
+    await provider.shutdown();
+  });
+
   it('adds up per signal and reason, ignores empty drops, and keeps signals apart', () => {
     const logsBefore = droppedItems('logs');
     const metricsBefore = droppedItems('metrics');
@@ -219,6 +283,7 @@ describe('drop accounting', () => {
     const before = spooledTelemetry().metrics ?? 0;
     recordSpooled('metrics', 7);
     recordSpooled('metrics', 0);
+    recordSpooled('metrics', -3);
     assert.equal((spooledTelemetry().metrics ?? 0) - before, 7);
   });
 });

@@ -50,3 +50,39 @@ describe('LazyExporter', () => {
     assert.equal(loads, 0);
   });
 });
+
+describe('LazyExporter once loaded', () => {
+  it('hands each export over synchronously (the exit path cannot wait a tick) and passes flush and shutdown on', async () => {
+    const calls: string[] = [];
+    const lazy = new LazyExporter<string>(() =>
+      Promise.resolve({
+        export: (payload: string, done: (result: ExportResult) => void) => {
+          calls.push(`export ${payload}`);
+          done({ code: ExportResultCode.SUCCESS });
+        },
+        forceFlush: () => {
+          calls.push('flush');
+          return Promise.resolve();
+        },
+        shutdown: () => {
+          calls.push('shutdown');
+          return Promise.resolve();
+        },
+      }),
+    );
+    await exportOnce(lazy, 'a');
+    lazy.export('b', () => undefined);
+    assert.deepEqual(calls, ['export a', 'export b']);
+    await lazy.forceFlush();
+    await lazy.shutdown();
+    assert.deepEqual(calls, ['export a', 'export b', 'flush', 'shutdown']);
+  });
+
+  it('accepts an exporter without forceFlush', async () => {
+    const lazy = new LazyExporter<string>(() =>
+      Promise.resolve({ export: (_payload: string, done: (result: ExportResult) => void) => done({ code: ExportResultCode.SUCCESS }), shutdown: () => Promise.resolve() }),
+    );
+    await exportOnce(lazy, 'a');
+    await lazy.forceFlush();
+  });
+});

@@ -53,4 +53,12 @@ describe('log lines as bytes', () => {
     const small = Buffer.from('pooled');
     assert.equal(small.toString(), 'pooled', "Buffer's shared pool is untouched");
   });
+
+  it('turn raw newlines inside an unterminated line into spaces too, and count an empty first line', () => {
+    const batch = new LineBytes();
+    const chars = [batch.add(''), batch.add('{"a":1,\n"b":2}'), batch.add('{"c":\n3}\n'), batch.add('\n')];
+    const lines = decodeLines(batch.take());
+    assert.deepEqual(lines, ['', '{"a":1, "b":2}', '{"c": 3}', '']);
+    assert.deepEqual(chars, lines.map((line) => line.length + 1));
+  });
 });

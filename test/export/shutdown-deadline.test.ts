@@ -84,11 +84,12 @@ describe('withinDeadline: every shutdown wait ends by its deadline, whatever the
     assert.equal(await withinDeadline(Promise.reject(new Error('collector refused')), 10_000), 'failed');
   });
 
-  test('work that never settles is abandoned at the deadline', async () => {
+  // The timeout option turns a wait that never ends (no race against the deadline) into a failure, not a hung run.
+  test('work that never settles is abandoned at the deadline', { timeout: 10_000 }, async () => {
     assert.equal(await withinDeadline(new Promise(() => undefined), 30), 'timeout');
   });
 
-  test('a deadline already passed abandons pending work at once', async () => {
+  test('a deadline already passed abandons pending work at once', { timeout: 10_000 }, async () => {
     assert.equal(await withinDeadline(new Promise(() => undefined), -50), 'timeout');
   });
 
