@@ -1,4 +1,4 @@
-import type { ReceivedSpan, ReceivedSpanEvent, ReceivedValue } from '../receiver/index.ts';
+import { receivedMillis, receivedScalarText, receivedStrings, receivedText, type ReceivedSpan, type ReceivedSpanEvent, type ReceivedValue } from '../receiver/index.ts';
 
 // Recorded errors, found in spans and grouped by fingerprint, the way the viewer and `app.errors`
 // count them: one occurrence is one recording (the outermost exception event, `exception.index` 0,
@@ -100,13 +100,13 @@ export class ErrorOccurrences {
     const chain = events.map(exceptionNode);
     const outer = chain[0];
     if (outer === undefined) return;
-    const fingerprint = text(events[0]?.attributes['exception.fingerprint']);
+    const fingerprint = receivedText(events[0]?.attributes['exception.fingerprint']);
     const key = fingerprint ?? `type:${outer.type}`;
-    const time = millis(events[0]?.timeUnixNano) ?? millis(span.endTimeUnixNano) ?? 0;
+    const time = receivedMillis(events[0]?.timeUnixNano) ?? receivedMillis(span.endTimeUnixNano) ?? 0;
     const occurrence: Occurrence = {
       traceId: span.traceId,
       spanId: span.spanId,
-      service: text(span.resource['service.name']) ?? '-',
+      service: receivedText(span.resource['service.name']) ?? '-',
       time,
       chain: undefined,
       route: span.name,
@@ -188,23 +188,23 @@ function exceptionNode(event: ReceivedSpanEvent, position: number): ExceptionNod
   const attributes = event.attributes;
   const retryable = attributes['exception.retryable'];
   return {
-    type: text(attributes['exception.type']) ?? '_OTHER',
-    code: scalarText(attributes['exception.code']),
-    message: text(attributes['exception.message']) ?? '',
-    stack: text(attributes['exception.stacktrace']),
-    notes: strings(attributes['exception.notes']),
-    category: text(attributes['error.category']),
+    type: receivedText(attributes['exception.type']) ?? '_OTHER',
+    code: receivedScalarText(attributes['exception.code']),
+    message: receivedText(attributes['exception.message']) ?? '',
+    stack: receivedText(attributes['exception.stacktrace']),
+    notes: receivedStrings(attributes['exception.notes']),
+    category: receivedText(attributes['error.category']),
     retryable: typeof retryable === 'boolean' ? retryable : undefined,
     index: integer(attributes['exception.index']) ?? position,
     depth: integer(attributes['exception.cause_depth']) ?? (position === 0 ? 0 : 1),
     parent: integer(attributes['exception.parent']) ?? (position === 0 ? undefined : 0),
-    relation: text(attributes['exception.relation']) ?? (position === 0 ? undefined : 'cause'),
+    relation: receivedText(attributes['exception.relation']) ?? (position === 0 ? undefined : 'cause'),
   };
 }
 
 function routeOf(span: ReceivedSpan): string {
-  const method = text(span.attributes['http.request.method']);
-  const route = text(span.attributes['http.route']);
+  const method = receivedText(span.attributes['http.request.method']);
+  const route = receivedText(span.attributes['http.route']);
   if (route !== undefined) return method === undefined ? route : `${method} ${route}`;
   return span.name;
 }
@@ -215,27 +215,8 @@ function statusOf(span: ReceivedSpan): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) ? value : undefined;
 }
 
-function text(value: ReceivedValue | undefined): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function scalarText(value: ReceivedValue | undefined): string | undefined {
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return text(value);
-}
-
-function strings(value: ReceivedValue | undefined): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
-
 function integer(value: ReceivedValue | undefined): number | undefined {
   const number = typeof value === 'string' ? Number(value) : value;
   return typeof number === 'number' && Number.isSafeInteger(number) ? number : undefined;
 }
 
-/** Epoch ms of an OTLP nanosecond timestamp; undefined for 0 (unset). */
-function millis(unixNano: string | undefined): number | undefined {
-  if (unixNano === undefined || !/^\d+$/.test(unixNano)) return undefined;
-  const ms = Number(BigInt(unixNano) / 1_000_000n);
-  return ms === 0 ? undefined : ms;
-}

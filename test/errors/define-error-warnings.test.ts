@@ -2,26 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError, isAppError } from '../../src/errors/app-error.ts';
 import { defineError, errorNameFromCode } from '../../src/errors/define-error.ts';
+import { stderrOf } from '../helpers/stderr-lines.ts';
 
 // A bad definition never throws (definitions run at import time): it is reported on stderr, one
 // line per problem, and the nearest valid value is used. A good one prints nothing.
 
 const untyped = defineError as unknown as (spec: Record<string, unknown>) => new (message?: string) => AppError;
-
-function stderrOf(run: () => void): string[] {
-  const lines: string[] = [];
-  const write = process.stderr.write;
-  process.stderr.write = ((chunk: string) => {
-    lines.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    run();
-  } finally {
-    process.stderr.write = write;
-  }
-  return lines;
-}
 
 describe('defineError reports a bad definition on stderr and carries on', () => {
   it('prints nothing for a good definition, at the edges of what is allowed', () => {

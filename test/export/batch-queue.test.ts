@@ -6,6 +6,7 @@ import { arrayBatch, type SealedBatch } from '../../src/export/batches.ts';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { droppedItems, droppedTelemetry, observeDrops, recordDrop, recordSpooled, spooledTelemetry } from '../../src/export/drops.ts';
 import { CollectingReader } from '../helpers/in-memory-sdk.ts';
+import { stderrOf } from '../helpers/stderr-lines.ts';
 
 // The queue every signal goes through: bounded memory, one export at a time, and every item that
 // will never reach the collector counted under a reason (the `faultline.telemetry.dropped` counter).
@@ -259,20 +260,12 @@ describe('drop accounting', () => {
     // (The query string makes it a new instance; a variable keeps tsc from resolving it as a path.)
     const freshInstance = '../../src/export/drops.ts?warnings';
     const drops = (await import(freshInstance)) as typeof import('../../src/export/drops.ts');
-    const lines: string[] = [];
-    const write = process.stderr.write;
-    process.stderr.write = ((chunk: string) => {
-      lines.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
-    try {
+    const lines = stderrOf(() => {
       drops.recordDrop('traces', 'export_failed', 3, 'collector unreachable');
       drops.recordDrop('traces', 'queue_full', 1);
       drops.recordDrop('logs', 'spool_full', 0);
       drops.recordDrop('logs', 'spool_full', 2);
-    } finally {
-      process.stderr.write = write;
-    }
+    });
     assert.equal(lines.length, 2, lines.join(''));
     assert.match(lines[0]!, /3 traces item\(s\), export failed \(collector unreachable\); further drops are counted in faultline\.telemetry\.dropped/);
     assert.match(lines[1]!, /2 logs item\(s\), spool full; further/);

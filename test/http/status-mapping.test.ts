@@ -8,6 +8,7 @@ import { ERROR_CATEGORIES, type ErrorCategory } from '../../src/errors/category.
 import * as catalog from '../../src/errors/catalog.ts';
 import { defineError } from '../../src/errors/define-error.ts';
 import { problemFor } from '../../src/http/problem.ts';
+import { stderrOf } from '../helpers/stderr-lines.ts';
 
 // The rules of docs/boundaries.md ("Status", "Body"), checked through problemFor, the entry point
 // every adapter shares. Errors that are not AppErrors are built the way http-errors, body-parser
@@ -201,19 +202,11 @@ describe('what the client is told', () => {
     });
     assert.equal(edited.body.hint, 'reload and retry');
     assert.equal(edited.body.code, 'CONFLICT', 'customize starts from the default body');
-    const lines: string[] = [];
-    const write = process.stderr.write;
-    process.stderr.write = ((chunk: string) => {
-      lines.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
-    let ignored;
-    try {
+    let ignored: ReturnType<typeof problemFor> | undefined;
+    const lines = stderrOf(() => {
       ignored = problemFor(new catalog.Conflict(), {}, { customize: 'not a function' as never });
-    } finally {
-      process.stderr.write = write;
-    }
-    assert.equal(ignored.body.code, 'CONFLICT');
+    });
+    assert.equal(ignored?.body.code, 'CONFLICT');
     assert.deepEqual(lines, [], 'a customize that is not a function is not a failure to warn about');
   });
 });

@@ -1,6 +1,6 @@
 import { seriesKey } from '../latest-sum.ts';
 import type { ReceivedMetricPoint } from '../types.ts';
-import { millis, text } from './error-groups.ts';
+import { receivedMillis as millis, receivedText as text } from '../received-values.ts';
 
 // `app.errors` by `error.type` over time, for the viewer's chart: after each export that carries the
 // counter, the total per type (summed over services, categories and `error.handled`, each series at

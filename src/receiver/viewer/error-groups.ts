@@ -1,4 +1,5 @@
-import type { ReceivedSpan, ReceivedSpanEvent, ReceivedValue } from '../types.ts';
+import type { ReceivedSpan, ReceivedSpanEvent } from '../types.ts';
+import { receivedMillis, receivedScalarText, receivedStrings, receivedText } from '../received-values.ts';
 
 // Errors grouped by fingerprint, built from the exception events of the spans received. One
 // occurrence is one recorded error: the outermost event of faultline's recordError (its
@@ -123,21 +124,21 @@ export class ErrorGroups {
 
   #record(span: ReceivedSpan, event: ReceivedSpanEvent, now: number): void {
     const attributes = event.attributes;
-    const type = text(attributes['exception.type']) ?? text(span.attributes['error.type']) ?? '_OTHER';
-    const fingerprint = text(attributes['exception.fingerprint']);
+    const type = receivedText(attributes['exception.type']) ?? receivedText(span.attributes['error.type']) ?? '_OTHER';
+    const fingerprint = receivedText(attributes['exception.fingerprint']);
     const key = fingerprint ?? `type:${type}`;
-    const time = millis(event.timeUnixNano) ?? millis(span.endTimeUnixNano) ?? now;
-    const service = text(span.resource['service.name']) ?? '-';
-    const message = text(attributes['exception.message']) ?? '';
-    const notes = strings(attributes['exception.notes']);
+    const time = receivedMillis(event.timeUnixNano) ?? receivedMillis(span.endTimeUnixNano) ?? now;
+    const service = receivedText(span.resource['service.name']) ?? '-';
+    const message = receivedText(attributes['exception.message']) ?? '';
+    const notes = receivedStrings(attributes['exception.notes']);
     let group = this.#groups.get(key);
     if (group === undefined) {
       group = {
         key,
         fingerprinted: fingerprint !== undefined,
         type,
-        code: scalarText(attributes['exception.code']),
-        category: text(attributes['error.category']),
+        code: receivedScalarText(attributes['exception.code']),
+        category: receivedText(attributes['error.category']),
         count: 0,
         firstSeen: time,
         lastSeen: time,
@@ -212,8 +213,8 @@ export function occurrenceRoute(spans: readonly ReceivedSpan[], spanId: string, 
 }
 
 function routeOf(span: ReceivedSpan): string {
-  const method = text(span.attributes['http.request.method']);
-  const route = text(span.attributes['http.route']);
+  const method = receivedText(span.attributes['http.request.method']);
+  const route = receivedText(span.attributes['http.route']);
   if (route !== undefined) return method === undefined ? route : `${method} ${route}`;
   return span.name;
 }
@@ -223,22 +224,3 @@ function isOutermost(event: ReceivedSpanEvent): boolean {
   return index === undefined || index === 0;
 }
 
-export function text(value: ReceivedValue | undefined): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function scalarText(value: ReceivedValue | undefined): string | undefined {
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return text(value);
-}
-
-function strings(value: ReceivedValue | undefined): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
-
-/** Epoch ms of an OTLP nanosecond timestamp; undefined for 0 (unset). */
-export function millis(unixNano: string): number | undefined {
-  if (!/^\d+$/.test(unixNano)) return undefined;
-  const ms = Number(BigInt(unixNano) / 1_000_000n);
-  return ms === 0 ? undefined : ms;
-}

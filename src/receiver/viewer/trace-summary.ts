@@ -1,5 +1,5 @@
 import type { ReceivedSpan } from '../types.ts';
-import { millis, text } from './error-groups.ts';
+import { receivedMillis as millis, receivedText as text } from '../received-values.ts';
 
 /** One row of the viewer's trace list. */
 export interface TraceSummary {
