@@ -31,7 +31,7 @@ export class QueuedLogRecordProcessor implements LogRecordProcessor {
 
   /** At exit: what is queued or in flight can no longer leave the app's thread; it is counted lost. */
   dropAllAtExit(): void {
-    this.queue.dropAllAtExit("not delivered by the shutdown deadline: logs-API records still on the app's thread at exit");
+    this.queue.dropAllAtExit('not delivered by the shutdown deadline');
   }
 
   forceFlush(): Promise<void> {
