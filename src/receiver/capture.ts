@@ -213,18 +213,24 @@ export interface CaptureContents {
 }
 
 /**
- * The spans, log records or metric points of one capture entry, decoded with the official OTLP
- * schema as the receiver decodes what it receives. Throws a CaptureFormatError naming the line when
- * the request does not match OTLP.
+ * One capture entry's request decoded with the official OTLP schema, as the plain object the
+ * receiver stores for what it receives. Throws a CaptureFormatError naming the line when the
+ * request does not match OTLP.
  */
-export function decodeCaptureEntry(path: string, entry: CaptureEntry): CaptureContents {
+export function plainCaptureRequest(path: string, entry: CaptureEntry): unknown {
   const type = loadSchema().requests[entry.signal];
-  let plain: unknown;
+  let message;
   try {
-    plain = plainObject(type, messageFromJson(type, entry.request));
+    message = messageFromJson(type, entry.request);
   } catch (error) {
     throw new CaptureFormatError(path, entry.line, (error as Error).message, { cause: error });
   }
+  return plainObject(type, message);
+}
+
+/** The spans, log records or metric points of one capture entry (see plainCaptureRequest). */
+export function decodeCaptureEntry(path: string, entry: CaptureEntry): CaptureContents {
+  const plain = plainCaptureRequest(path, entry);
   return {
     spans: entry.signal === 'traces' ? spansFromRequest(plain) : [],
     logs: entry.signal === 'logs' ? logsFromRequest(plain) : [],

@@ -6,8 +6,8 @@ import type protobuf from 'protobufjs';
 import type { Signal } from '../config.ts';
 import { addNote } from '../errors/notes.ts';
 import { warn, warnOnce } from '../warn.ts';
-import { CaptureFileError, CaptureFormatError, CaptureWriter, captureLine, readCapture } from './capture.ts';
-import { bodyFormat, decodeMessage, decompress, mediaType, messageFromJson, plainObject, RequestError, type BodyFormat } from './decode.ts';
+import { CaptureFileError, CaptureWriter, captureLine, plainCaptureRequest, readCapture } from './capture.ts';
+import { bodyFormat, decodeMessage, decompress, mediaType, plainObject, RequestError, type BodyFormat } from './decode.ts';
 import { latestSum } from './latest-sum.ts';
 import { logsFromRequest, metricPointsFromRequest, spansFromRequest } from './normalize.ts';
 import { loadSchema, type OtlpSchema } from './schema.ts';
@@ -182,14 +182,7 @@ export class OtlpReceiver extends EventEmitter<ReceiverEvents> {
   async replay(path: string): Promise<number> {
     let requests = 0;
     for await (const entry of readCapture(path)) {
-      const type = this.#schema.requests[entry.signal];
-      let message;
-      try {
-        message = messageFromJson(type, entry.request);
-      } catch (error) {
-        throw new CaptureFormatError(path, entry.line, (error as Error).message, { cause: error });
-      }
-      this.#store(entry.signal, plainObject(type, message));
+      this.#store(entry.signal, plainCaptureRequest(path, entry));
       requests += 1;
     }
     return requests;
