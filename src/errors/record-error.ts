@@ -29,6 +29,7 @@ import { redactedStack, redactText } from './redact.ts';
 import { cut, isObjectLike } from './safe-read.ts';
 import { TASK_GROUP_FAILED } from './task-group-error.ts';
 import { readThrown, type ThrownFacts } from './thrown.ts';
+import { boundedLabel } from './bounded-label.ts';
 
 export interface RecordErrorOptions {
   /** The span to record on; default: the active span. No span: only the counter. */
@@ -189,11 +190,7 @@ export function boundedErrorType(type: string): string {
 
 /** Types beyond `maxErrorTypes` distinct values count as `_OTHER` so the series stay bounded. */
 function cappedType(type: string, runtime: Runtime): string {
-  const seen = runtime.errorTypes;
-  if (seen.has(type)) return type;
-  if (seen.size >= runtime.config.maxErrorTypes) return ERROR_TYPE_VALUE_OTHER;
-  seen.add(type);
-  return type;
+  return boundedLabel(runtime.errorTypes, runtime.config.maxErrorTypes, type);
 }
 
 function recordOnSpan(

@@ -20,11 +20,11 @@ import {
   ATTR_RESILIENCE_OUTCOME,
   ATTR_RESILIENCE_POLICY,
   ATTR_RESILIENCE_STRATEGY,
-  ERROR_TYPE_VALUE_OTHER,
   METRIC_RESILIENCE_ATTEMPT_DURATION,
   METRIC_RESILIENCE_CIRCUIT_STATE,
   METRIC_RESILIENCE_EVENTS,
 } from '../semconv.ts';
+import { boundedLabel } from '../errors/bounded-label.ts';
 
 // The telemetry of every policy: one counter of events, one histogram of attempts, one gauge of
 // breaker states, span events on the active span. Every function here never throws: telemetry is a
@@ -121,10 +121,7 @@ function current(): Instruments {
 
 /** The policy name as a metric attribute: bounded to MAX_POLICY_NAMES distinct values. */
 function boundedPolicy(policy: string): string {
-  if (policyNames.has(policy)) return policy;
-  if (policyNames.size >= MAX_POLICY_NAMES) return ERROR_TYPE_VALUE_OTHER;
-  policyNames.add(policy);
-  return policy;
+  return boundedLabel(policyNames, MAX_POLICY_NAMES, policy);
 }
 
 /**

@@ -2,13 +2,13 @@ import { metrics, type Counter, type Histogram, type MeterProvider } from '@open
 import {
   ATTR_DB_CLIENT_CONNECTION_POOL_NAME,
   ATTR_RESOURCE_NAME,
-  ERROR_TYPE_VALUE_OTHER,
   METRIC_DB_CLIENT_CONNECTION_USE_TIME,
   METRIC_DB_CLIENT_CONNECTION_WAIT_TIME,
   METRIC_RESOURCE_LEAKS,
   METRIC_RESOURCE_USE_TIME,
   METRIC_RESOURCE_WAIT_TIME,
 } from '../semconv.ts';
+import { boundedLabel } from '../errors/bounded-label.ts';
 
 const SCOPE = 'faultline';
 
@@ -59,10 +59,7 @@ function current(): Instruments {
 }
 
 function bounded(name: string): string {
-  if (names.has(name)) return name;
-  if (names.size >= MAX_NAMES) return ERROR_TYPE_VALUE_OTHER;
-  names.add(name);
-  return name;
+  return boundedLabel(names, MAX_NAMES, name);
 }
 
 function attributesFor(set: ResourceMetricSet, name: string): Record<string, string> {
