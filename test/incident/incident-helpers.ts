@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readCapture, type CaptureEntry } from 'faultline/receiver';
-import { cleanEnv, runCli, type CliRun } from '../doctor/doctor-helpers.ts';
+import { cleanEnv, runCli, runNode, type CliRun } from '../doctor/doctor-helpers.ts';
 import { repoRoot } from '../helpers/run-app.ts';
 
 /** `faultline incident <args>` from the built package, in `cwd`. */
@@ -13,17 +12,7 @@ export function incident(cwd: string, ...args: string[]): Promise<CliRun> {
 
 /** `node <args>` in `cwd` (the generated test, tsc). */
 export function node(cwd: string, args: string[]): Promise<CliRun> {
-  const started = Date.now();
-  const child = spawn(process.execPath, args, { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr, elapsedMs: Date.now() - started });
-    });
-  });
+  return runNode(args, { cwd, env: cleanEnv() });
 }
 
 /**
