@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, cleanEnv, pinned } from './processes.js';
+import { BENCH_DIR, cleanEnv, pinned, startCollector } from './processes.js';
 import { topSelfTime } from './cpu-profile.js';
 import process from 'node:process';
 
@@ -30,6 +30,28 @@ export async function runWorker({ script, args = [], env = {}, cpu, profile = fa
     rmSync(profileDir, { recursive: true, force: true });
   }
   return { result: JSON.parse(lines.at(-1)), stderr, profile: summary };
+}
+
+/**
+ * Runs a suite's own worker `script` (`<mode> 5`) once per mode in every round, each in a fresh
+ * process on the app's CPU exporting to one local collector, and logs each result with `describe`.
+ * @returns {Promise<Record<string, any[]>>} the results per mode, in round order
+ */
+export async function sampleModes({ script, modes, rounds, cpus, env, log, describe }) {
+  const collector = await startCollector({ cpu: cpus.load });
+  const samples = Object.fromEntries(modes.map((mode) => [mode, []]));
+  try {
+    for (let round = 1; round <= rounds; round += 1) {
+      for (const mode of modes) {
+        const { result } = await runWorker({ script, args: [mode, '5'], env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpUrl }, cpu: cpus.app });
+        samples[mode].push(result);
+        log(describe(round, mode, result));
+      }
+    }
+  } finally {
+    await collector.stop();
+  }
+  return samples;
 }
 
 /** A markdown list of a profile's top self-time functions. */

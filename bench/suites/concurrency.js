@@ -7,9 +7,8 @@
 import { fileURLToPath } from 'node:url';
 import process from 'node:process';
 import { setTimeout } from 'node:timers';
-import { startCollector } from '../lib/processes.js';
 import { fmt, median, table } from '../lib/stats.js';
-import { runWorker } from '../lib/workers.js';
+import { sampleModes } from '../lib/workers.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const MODES = ['idle', 'started'];
@@ -18,20 +17,17 @@ const GROUP_BATCHES = 200;
 const RESOURCE_OPS = 20_000;
 
 export async function runConcurrency({ rounds, cpus, log }) {
-  const collector = await startCollector({ cpu: cpus.load });
-  const env = { OTEL_SERVICE_NAME: 'bench-concurrency', OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpUrl, OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process' };
-  const samples = Object.fromEntries(MODES.map((mode) => [mode, []]));
-  try {
-    for (let round = 1; round <= rounds; round += 1) {
-      for (const mode of MODES) {
-        const { result } = await runWorker({ script: SELF, args: [mode, '5'], env, cpu: cpus.app });
-        samples[mode].push(result);
-        log(`  concurrency round ${round}: ${mode.padEnd(7)} taskGroup ${result.taskGroup.toFixed(0)} µs vs Promise.all ${result.promiseAll.toFixed(0)} µs per ${TASKS} tasks; using ${result.using.toFixed(2)} µs vs try/finally ${result.tryFinally.toFixed(2)} µs`);
-      }
-    }
-  } finally {
-    await collector.stop();
-  }
+  const env = { OTEL_SERVICE_NAME: 'bench-concurrency', OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process' };
+  const samples = await sampleModes({
+    script: SELF,
+    modes: MODES,
+    rounds,
+    cpus,
+    env,
+    log,
+    describe: (round, mode, result) =>
+      `  concurrency round ${round}: ${mode.padEnd(7)} taskGroup ${result.taskGroup.toFixed(0)} µs vs Promise.all ${result.promiseAll.toFixed(0)} µs per ${TASKS} tasks; using ${result.using.toFixed(2)} µs vs try/finally ${result.tryFinally.toFixed(2)} µs`,
+  });
   const us = Object.fromEntries(MODES.map((mode) => [mode, Object.fromEntries(['promiseAll', 'allSettled', 'taskGroup', 'tryFinally', 'using'].map((key) => [key, median(samples[mode].map((sample) => sample[key]))]))]));
   return { us, rounds, tasks: TASKS, batches: GROUP_BATCHES, resourceOps: RESOURCE_OPS };
 }

@@ -12,9 +12,8 @@
 import { fileURLToPath } from 'node:url';
 import process from 'node:process';
 import { setTimeout } from 'node:timers';
-import { startCollector } from '../lib/processes.js';
 import { fmt, median, table } from '../lib/stats.js';
-import { runWorker } from '../lib/workers.js';
+import { sampleModes } from '../lib/workers.js';
 import { startSharedBreaker } from './breaker.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -45,27 +44,24 @@ const ROWS = [
 ];
 
 export async function runResilience({ rounds, cpus, log }) {
-  const collector = await startCollector({ cpu: cpus.load });
   const env = {
     OTEL_SERVICE_NAME: 'bench-resilience',
-    OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpUrl,
     OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process',
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   };
-  const samples = Object.fromEntries(MODES.map((mode) => [mode, []]));
-  try {
-    for (let round = 1; round <= rounds; round += 1) {
-      for (const mode of MODES) {
-        const { result } = await runWorker({ script: SELF, args: [mode, '5'], env, cpu: cpus.app });
-        samples[mode].push(result);
-        const pipeline = result.composed ?? result.composedNoBreaker;
-        const composed = pipeline === undefined ? '' : `, composed ${pipeline.toFixed(2)} µs vs cockatiel ${result.cockatielComposed.toFixed(2)} µs`;
-        log(`  resilience round ${round}: ${mode.padEnd(7)} bare ${result.bare.toFixed(2)} µs, retry ${result.retry.toFixed(2)} µs, timeout ${result.timeout.toFixed(2)} µs${composed}`);
-      }
-    }
-  } finally {
-    await collector.stop();
-  }
+  const samples = await sampleModes({
+    script: SELF,
+    modes: MODES,
+    rounds,
+    cpus,
+    env,
+    log,
+    describe: (round, mode, result) => {
+      const pipeline = result.composed ?? result.composedNoBreaker;
+      const composed = pipeline === undefined ? '' : `, composed ${pipeline.toFixed(2)} µs vs cockatiel ${result.cockatielComposed.toFixed(2)} µs`;
+      return `  resilience round ${round}: ${mode.padEnd(7)} bare ${result.bare.toFixed(2)} µs, retry ${result.retry.toFixed(2)} µs, timeout ${result.timeout.toFixed(2)} µs${composed}`;
+    },
+  });
   const us = {};
   for (const mode of MODES) {
     us[mode] = {};
